@@ -1,3 +1,5 @@
 from __future__ import annotations
 
-__all__: list[str] = []
+from st_unimr.losses.intent_classification_loss import IntentClassificationLoss
+
+__all__ = ["IntentClassificationLoss"]

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.base.modules import Normalize, Router
+
+from st_unimr.modules.image_encoder import ImageEncoder
+from st_unimr.modules.nlu_feature_fusion import NLUFeatureFusion
+
+__all__ = ["build_unimr"]
+
+# e5 checkpoints were trained with these prefixes; the Hub ids do not always declare them as prompts.
+E5_PROMPTS = {"query": "query: ", "document": "passage: "}
+
+
+def build_unimr(
+    text_model: str | None = None,
+    image_model: str | None = None,
+    intents: Sequence[str] | None = None,
+    fusion: Literal["gated", "none"] = "gated",
+    intent_pooling: Literal["mean", "attention"] = "mean",
+    nlu_hidden_features: int = 256,
+    image_projection: Literal["linear", "prototypes"] | None = None,
+    num_trainable_image_blocks: int = 0,
+    image_weights: str | None = None,
+    image_backbone_kwargs: dict[str, Any] | None = None,
+    zero_shot_classnames: Sequence[str] | None = None,
+    prompts: dict[str, str] | None = None,
+    max_seq_length: int | None = None,
+    truncate_dim: int | None = None,
+    device: str | None = None,
+) -> SentenceTransformer:
+    """Assemble a UniMR model: one shared text encoder with NLU fusion, and an image route into the same space.
+
+    ::
+
+        SentenceTransformer
+        └─ Router (by modality; query / document tasks share the text route and differ by prompt)
+           ├─ text : Transformer → Pooling (mean) → NLUFeatureFusion → Normalize
+           └─ image: ImageEncoder (backbone + projection) → Normalize
+
+    Args:
+        text_model: A sentence-transformers or transformers text model: Hub id (``"intfloat/multilingual-e5-small"``)
+            or local path. None uses the offline default, multilingual-e5-small converted from registry packages.
+        image_model: A CLIP / SigLIP checkpoint (Hub id or path) or ``"efficientnet-lite0"``..``"efficientnet-lite4"``.
+            None uses the offline default, EfficientNet-Lite0 with ImageNet weights and a zero-shot head.
+        intents: Intent label names, in label-id order. None uses the label list of the embedded intent data.
+        fusion: ``"gated"`` fuses NLU features into the embedding; ``"none"`` is the head-only ablation.
+        intent_pooling: ``"mean"`` or ``"attention"`` input to the intent head.
+        nlu_hidden_features: Width of the intent head.
+        image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
+            capable), ``"linear"`` otherwise.
+        num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).
+        image_weights: EfficientNet-Lite weights (safetensors). None with ``image_model=None`` fetches the offline
+            ImageNet weights; None with an explicit EfficientNet name gives random weights.
+        image_backbone_kwargs: EfficientNet-Lite overrides (``width_coefficient`` ...), for tiny test models.
+        zero_shot_classnames: Class names for the zero-shot prototype head; None with the default image model uses
+            the ImageNet-1k names.
+        prompts: Prompts by task name; taken from the text model's config, or e5's ``query: `` / ``passage: ``.
+        max_seq_length: Maximum tokens per text; longer texts are truncated.
+        truncate_dim: Matryoshka dimension the model truncates its embeddings to.
+        device: Device of the model.
+
+    Returns:
+        A ``SentenceTransformer``; ``encode_query`` / ``encode_document`` embed texts and images, and
+        :func:`st_unimr.predict_intent` reads its intent head.
+
+    Example:
+        ::
+
+            from st_unimr import build_unimr
+
+            model = build_unimr(
+                text_model="intfloat/multilingual-e5-small",
+                image_model="openai/clip-vit-base-patch32",
+                intents=["find_photo", "find_document", "weather"],
+            )
+            model.encode_query(["please find a photo of a dog from last month"])
+    """
+    default_image = image_model is None
+    if text_model is None:
+        from st_unimr.assets import ensure_text_model
+
+        text_model = str(ensure_text_model())
+    if default_image:
+        from st_unimr.assets import ensure_image_backbone, imagenet_classnames
+
+        image_model = "efficientnet-lite0"
+        image_weights = image_weights or str(ensure_image_backbone("lite0"))
+        if zero_shot_classnames is None:
+            zero_shot_classnames = imagenet_classnames()
+    if intents is None:
+        from st_unimr.data import load_intent_labels
+
+        intents = load_intent_labels()
+
+    text = SentenceTransformer(text_model, device=device)
+    text_modules = list(text.children())
+    if text_modules and isinstance(text_modules[-1], Normalize):
+        text_modules = text_modules[:-1]
+    if max_seq_length is not None:
+        text_modules[0].max_seq_length = max_seq_length
+    dimension = text.get_embedding_dimension()
+    model_prompts = prompts or {key: value for key, value in text.prompts.items() if value}
+    if not model_prompts and "e5" in str(text_model).lower():
+        model_prompts = dict(E5_PROMPTS)
+
+    is_efficientnet = image_model.lower().replace("_", "-").startswith("efficientnet")
+    projection = image_projection or ("prototypes" if is_efficientnet else "linear")
+    image_encoder = ImageEncoder.from_backbone(
+        image_model,
+        embedding_dimension=dimension,
+        projection=projection,
+        num_trainable_blocks=num_trainable_image_blocks,
+        weights_path=image_weights,
+        **(image_backbone_kwargs or {}),
+    )
+    nlu = NLUFeatureFusion(
+        dimension, labels=list(intents), hidden_features=nlu_hidden_features, fusion=fusion,
+        intent_pooling=intent_pooling,
+    )
+    router = Router(
+        sub_modules={"text": [*text_modules, nlu, Normalize()], "image": [image_encoder, Normalize()]},
+        default_route="text",
+        route_mappings={(None, "text"): "text", (None, "image"): "image"},
+    )
+    model = SentenceTransformer(
+        modules=[router],
+        prompts=model_prompts,
+        similarity_fn_name="cosine",
+        truncate_dim=truncate_dim,
+        device=device or str(text.device),
+    )
+    if zero_shot_classnames is not None and projection == "prototypes":
+        from st_unimr.zero_shot import init_zero_shot_head
+
+        init_zero_shot_head(model, zero_shot_classnames)
+    return model

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any, Literal
+
+try:
+    from typing import Self
+except ImportError:
+    from typing_extensions import Self
+
+import torch
+from sentence_transformers.base.modules.input_module import InputModule
+from torch import Tensor, nn
+from transformers import AutoImageProcessor
+
+from st_unimr.modules.image_backbone import ImageBackbone
+from st_unimr.modules.image_loading import load_rgb_image
+from st_unimr.modules.safe_weights import declare_plugin_requirement, load_safetensors_weights
+
+__all__ = ["ImageEncoder"]
+
+Projection = Literal["linear", "prototypes"]
+
+
+class ImageEncoder(InputModule):
+    """The image route's input module: a vision backbone and a projection into the text embedding space.
+
+    Backbones: any Hugging Face CLIP or SigLIP vision tower (by Hub id or local path), or EfficientNet-Lite (the
+    offline default). The projection maps the backbone's pooled feature to ``embedding_dimension``:
+
+    - ``"linear"``: a linear layer over the pooled feature.
+    - ``"prototypes"``: for classifier backbones (EfficientNet-Lite on ImageNet): the class probabilities
+      ``softmax(logits / prototype_temperature)`` weight a trainable matrix of class prototypes living in the text
+      space, plus a linear path over the pooled feature initialised at zero. Filled with the text encoder's
+      embeddings of class prompts (see :func:`st_unimr.zero_shot.init_zero_shot_head`), images land in the text
+      space before any training.
+
+    The backbone is frozen by default; ``num_trainable_blocks`` unfreezes its last blocks (EfficientNet MBConv blocks
+    or transformer layers) together with the layers after them. Preprocessing accepts PIL images of every mode,
+    numpy arrays, tensors, file paths, URLs and ``{"image": ...}`` dicts, converts them to RGB (alpha composited on
+    white) and resizes and normalises them with the backbone's own Hugging Face image processor. It emits
+    ``pixel_values``.
+
+    Args:
+        backbone_type: ``"efficientnet_lite"``, ``"clip"``, ``"siglip"`` or another ``transformers`` vision model
+            type.
+        backbone_config: The backbone's configuration: ``EfficientNetLite`` keyword arguments, or a ``transformers``
+            vision config as a dict.
+        embedding_dimension: Output dimension; equal to the text route's embedding dimension.
+        projection: ``"linear"`` or ``"prototypes"`` (see above).
+        num_trainable_blocks: How many of the backbone's last blocks are trainable; 0 freezes the backbone.
+        prototype_temperature: Softmax temperature over the class logits for ``projection="prototypes"``.
+        image_processor: A ``transformers`` image processor; built from the backbone type if None.
+
+    Example:
+        ::
+
+            from PIL import Image
+            from st_unimr.modules import ImageEncoder
+
+            encoder = ImageEncoder.from_backbone("openai/clip-vit-base-patch32", embedding_dimension=384)
+            features = encoder.preprocess([Image.open("dog.jpg"), "cat.png"])
+            print(encoder(features)["sentence_embedding"].shape)  # torch.Size([2, 384])
+    """
+
+    config_keys: list[str] = [
+        "backbone_type",
+        "backbone_config",
+        "embedding_dimension",
+        "projection",
+        "num_trainable_blocks",
+        "prototype_temperature",
+    ]
+    config_file_name: str = "image_encoder_config.json"
+    save_in_root: bool = False
+
+    def __init__(
+        self,
+        backbone_type: str,
+        backbone_config: dict[str, Any],
+        embedding_dimension: int,
+        projection: Projection = "linear",
+        num_trainable_blocks: int = 0,
+        prototype_temperature: float = 1.0,
+        image_processor: Any | None = None,
+    ) -> None:
+        super().__init__()
+        if projection not in ("linear", "prototypes"):
+            raise ValueError(f"projection must be 'linear' or 'prototypes', got {projection!r}")
+        self.backbone_type = backbone_type
+        self.backbone_config = copy.deepcopy(backbone_config)
+        self.embedding_dimension = embedding_dimension
+        self.projection = projection
+        self.prototype_temperature = prototype_temperature
+        self.backbone = ImageBackbone(backbone_type, self.backbone_config)
+        self.image_processor = image_processor or self.backbone.default_image_processor()
+
+        self.linear = nn.Linear(self.backbone.feature_dim, embedding_dimension)
+        if projection == "prototypes":
+            if self.backbone.num_classes is None:
+                raise ValueError(f"projection='prototypes' needs a classifier backbone; {backbone_type!r} has none")
+            self.prototypes = nn.Parameter(torch.zeros(self.backbone.num_classes, embedding_dimension))
+            # Untrained, the embedding is the zero-shot prototype mix alone; training grows the linear path.
+            nn.init.zeros_(self.linear.weight)
+            nn.init.zeros_(self.linear.bias)
+        self.num_trainable_blocks = num_trainable_blocks
+        self.set_trainable_blocks(num_trainable_blocks)
+
+    @classmethod
+    def from_backbone(
+        cls,
+        backbone: str,
+        embedding_dimension: int,
+        projection: Projection = "linear",
+        num_trainable_blocks: int = 0,
+        weights_path: str | None = None,
+        prototype_temperature: float = 1.0,
+        **backbone_kwargs,
+    ) -> Self:
+        """Build an encoder around a pretrained backbone.
+
+        Args:
+            backbone: A Hub id or local path of a CLIP / SigLIP checkpoint (full or vision-only), or an
+                EfficientNet-Lite variant name such as ``"efficientnet-lite0"``.
+            embedding_dimension: Output dimension (the text route's).
+            projection: ``"linear"`` or ``"prototypes"``.
+            num_trainable_blocks: Trainable backbone blocks, counted from the end.
+            weights_path: EfficientNet-Lite only: a safetensors file of its weights. Random weights if None.
+            prototype_temperature: See the class docstring.
+            **backbone_kwargs: EfficientNet-Lite only: overrides such as ``width_coefficient`` (tests use tiny ones).
+        """
+        image_backbone = ImageBackbone.from_pretrained(backbone, weights_path=weights_path, **backbone_kwargs)
+        encoder = cls(
+            image_backbone.backbone_type,
+            image_backbone.config,
+            embedding_dimension,
+            projection=projection,
+            num_trainable_blocks=num_trainable_blocks,
+            prototype_temperature=prototype_temperature,
+            image_processor=image_backbone.pretrained_image_processor,
+        )
+        encoder.backbone.load_state_dict(image_backbone.state_dict())
+        return encoder
+
+    @property
+    def modalities(self) -> list[str]:
+        return ["image"]
+
+    def set_trainable_blocks(self, num_trainable_blocks: int) -> None:
+        """Freeze the backbone except its last ``num_trainable_blocks`` blocks; the projection stays trainable."""
+        self.num_trainable_blocks = num_trainable_blocks
+        self.backbone.set_trainable_blocks(num_trainable_blocks)
+
+    def train(self, mode: bool = True) -> Self:
+        super().train(mode)
+        # A frozen backbone keeps its BatchNorm statistics and no dropout, so its outputs are the same in training
+        # as at inference; that is also what makes caching its features during training exact.
+        if mode and self.num_trainable_blocks == 0:
+            self.backbone.eval()
+        return self
+
+    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs) -> dict[str, Tensor]:
+        max_side = self.backbone.image_size * 2
+        images = [load_rgb_image(value, max_side=max_side) for value in inputs]
+        processed = self.image_processor(images=images, return_tensors="pt")
+        return {"pixel_values": processed["pixel_values"]}
+
+    def forward(self, features: dict[str, Tensor], **kwargs) -> dict[str, Tensor]:
+        pooled, logits = self.backbone(features["pixel_values"])
+        embedding = self.linear(pooled)
+        if self.projection == "prototypes":
+            probabilities = (logits / self.prototype_temperature).softmax(dim=-1)
+            embedding = embedding + probabilities @ self.prototypes
+        features["image_features"] = pooled
+        features["sentence_embedding"] = embedding
+        return features
+
+    def get_embedding_dimension(self) -> int:
+        return self.embedding_dimension
+
+    def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
+        self.save_config(output_path)
+        self.save_torch_weights(output_path, safe_serialization=True)
+        self.image_processor.save_pretrained(output_path)
+        declare_plugin_requirement(output_path)
+
+    @classmethod
+    def load(
+        cls,
+        model_name_or_path: str,
+        subfolder: str = "",
+        token: bool | str | None = None,
+        cache_folder: str | None = None,
+        revision: str | None = None,
+        local_files_only: bool = False,
+        init_defaults: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> Self:
+        hub_kwargs = {
+            "subfolder": subfolder,
+            "token": token,
+            "cache_folder": cache_folder,
+            "revision": revision,
+            "local_files_only": local_files_only,
+        }
+        config = cls.load_config(model_name_or_path, **hub_kwargs)
+        for key, value in (init_defaults or {}).items():
+            config.setdefault(key, value)
+        local_dir = cls.load_dir_path(model_name_or_path, **hub_kwargs)
+        # The PIL backend gives the same preprocessing on every machine, with or without torchvision.
+        image_processor = AutoImageProcessor.from_pretrained(local_dir, backend="pil")
+        model = cls(
+            **{key: value for key, value in config.items() if key in cls.config_keys},
+            image_processor=image_processor,
+        )
+        return load_safetensors_weights(model, model_name_or_path, **hub_kwargs)
