@@ -118,7 +118,10 @@ def build_unimr(
         **(image_backbone_kwargs or {}),
     )
     nlu = NLUFeatureFusion(
-        dimension, labels=list(intents), hidden_features=nlu_hidden_features, fusion=fusion,
+        dimension,
+        labels=list(intents),
+        hidden_features=nlu_hidden_features,
+        fusion=fusion,
         intent_pooling=intent_pooling,
     )
     router = Router(

@@ -50,7 +50,12 @@ def init_zero_shot_head(
             f"Got {len(class_names)} class names for a classifier with {encoder.prototypes.shape[0]} classes"
         )
     prompts = [template.format(name) for name in class_names for template in templates]
-    embeddings = model.encode_document(prompts, batch_size=batch_size, convert_to_tensor=True)
+    # Prototypes live at the full dimension even when the model truncates its outputs (Matryoshka).
+    truncate_dim, model.truncate_dim = model.truncate_dim, None
+    try:
+        embeddings = model.encode_document(prompts, batch_size=batch_size, convert_to_tensor=True)
+    finally:
+        model.truncate_dim = truncate_dim
     embeddings = embeddings.reshape(len(class_names), len(templates), -1).mean(dim=1)
     centred = embeddings - embeddings.mean(dim=0, keepdim=True)
     encoder.prototypes.data.copy_(centred.to(encoder.prototypes.dtype))

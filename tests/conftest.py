@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# huggingface_hub reads its endpoint and token once, at import: point them at the loopback test Hub before any
+# test module imports it, exactly as a user would with HF_ENDPOINT. Nothing in the tests may reach the real Hub.
+HUB_PORT = _free_port()
+os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"
+os.environ["HF_TOKEN"] = "hf_test_token"
+os.environ.pop("HF_HUB_OFFLINE", None)
 
 import pytest
 import torch
 from sentence_transformers import SentenceTransformer
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-from transformers import BertConfig, BertModel, CLIPVisionConfig, CLIPVisionModelWithProjection, PreTrainedTokenizerFast
+from transformers import (
+    BertConfig,
+    BertModel,
+    CLIPVisionConfig,
+    CLIPVisionModelWithProjection,
+    PreTrainedTokenizerFast,
+)
 from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
 WORDS = (
     "a the of and to in is photo picture image dog cat find show me please from last month red blue bicycle beach "
     "runs weather rain tomorrow wake up at alarm set music play volume loud ein hund der strand le chien photo de "
-    "un una foto perro 我 的 狗 照片 find_photo"
+    "un una foto perro 我 的 狗 照片 find_photo query passage :"
 ).split()
 INTENTS = ["find_photo", "weather", "alarm", "music"]
 
@@ -53,7 +75,7 @@ def tiny_text_dir(tmp_path_factory) -> str:
         intermediate_size=64,
         max_position_embeddings=64,
     )
-    BertModel(config, add_pooling_layer=False).save_pretrained(path)
+    BertModel(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return str(path)
 
@@ -99,6 +121,9 @@ def tiny_unimr_factory(tiny_text_dir):
             "prompts": {"query": "query: ", "document": "passage: "},
             "device": "cpu",
         }
+        if not str(kwargs.get("image_model", "efficientnet")).startswith("efficientnet"):
+            options.pop("image_backbone_kwargs")
+            options.pop("zero_shot_classnames")
         options.update(kwargs)
         return build_unimr(**options)
 
@@ -110,23 +135,21 @@ def tiny_unimr(tiny_unimr_factory) -> SentenceTransformer:
     return tiny_unimr_factory()
 
 
-@pytest.fixture()
-def hub_server(monkeypatch):
-    """A loopback Hub server; huggingface_hub is pointed at it (its constants are read at import)."""
-    from huggingface_hub import constants
-
+@pytest.fixture(scope="session")
+def _hub_server_session():
     from tests.hub_server import HubServer
 
-    server = HubServer().start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
-    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
-    monkeypatch.setattr(constants, "ENDPOINT", server.url)
-    monkeypatch.setattr(
-        constants, "HUGGINGFACE_CO_URL_TEMPLATE", server.url + "/{repo_id}/resolve/{revision}/{filename}"
-    )
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    server = HubServer(port=HUB_PORT).start()
     yield server
     server.stop()
+
+
+@pytest.fixture()
+def hub_server(_hub_server_session):
+    """The loopback Hub server that HF_ENDPOINT points at, emptied for each test."""
+    _hub_server_session.repos.clear()
+    _hub_server_session.requests.clear()
+    return _hub_server_session
 
 
 @pytest.fixture(autouse=True)

@@ -36,11 +36,11 @@ class _Repo:
 class HubServer:
     """Start with ``HubServer().start()``; ``url`` is the endpoint to put in ``HF_ENDPOINT``."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.repos: dict[str, _Repo] = {}
         self.requests: list[str] = []
         handler = type("Handler", (_Handler,), {"hub": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -151,7 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"errors": [], "warnings": []})
         if path == "/api/repos/create":
             payload = json.loads(body or b"{}")
-            repo_id = f"{payload['organization']}/{payload['name']}" if payload.get("organization") else payload["name"]
+            repo_id = (
+                f"{payload['organization']}/{payload['name']}" if payload.get("organization") else payload["name"]
+            )
             if "/" not in repo_id:
                 repo_id = f"user/{repo_id}"
             if repo_id in self.hub.repos:

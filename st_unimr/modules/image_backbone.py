@@ -83,9 +83,9 @@ class ImageBackbone(nn.Module):
         # classes load their tower's weights straight from such checkpoints.
         vision_config = getattr(hf_config, "vision_config", hf_config)
         backbone_type = "clip" if vision_config.model_type == "clip_vision_model" else vision_config.model_type
-        model_class = CLIPVisionModelWithProjection if backbone_type == "clip" else AutoModel._model_mapping[
-            type(vision_config)
-        ]
+        model_class = (
+            CLIPVisionModelWithProjection if backbone_type == "clip" else AutoModel._model_mapping[type(vision_config)]
+        )
         model = model_class.from_pretrained(name_or_path)
         backbone = cls(backbone_type, model.config.to_dict())
         backbone.model.load_state_dict(model.state_dict())

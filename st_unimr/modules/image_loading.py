@@ -114,7 +114,9 @@ def _array_to_image(value: np.ndarray | torch.Tensor) -> Image.Image:
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
-        raise ImageInputError(f"Unsupported image array shape {array.shape}: expected HW, HWC or CHW with 1/3/4 channels")
+        raise ImageInputError(
+            f"Unsupported image array shape {array.shape}: expected HW, HWC or CHW with 1/3/4 channels"
+        )
     if array.dtype != np.uint8:
         array = array.astype(np.float64)
         if np.isfinite(array).all() and array.max(initial=0.0) <= 1.0:
