@@ -86,7 +86,11 @@ class ImageBackbone(nn.Module):
         model_class = (
             CLIPVisionModelWithProjection if backbone_type == "clip" else AutoModel._model_mapping[type(vision_config)]
         )
-        model = model_class.from_pretrained(name_or_path)
+        if backbone_type == "clip" and hasattr(hf_config, "vision_config"):
+            # The projection width of a full CLIP checkpoint lives on the top-level config; without copying it the
+            # vision config keeps its default (512) and `visual_projection` would be silently re-initialised.
+            vision_config.projection_dim = hf_config.projection_dim
+        model = model_class.from_pretrained(name_or_path, config=vision_config)
         backbone = cls(backbone_type, model.config.to_dict())
         backbone.model.load_state_dict(model.state_dict())
         backbone.pretrained_image_processor = AutoImageProcessor.from_pretrained(name_or_path, backend="pil")

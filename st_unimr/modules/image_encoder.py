@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -180,6 +181,7 @@ class ImageEncoder(InputModule):
         return self.embedding_dimension
 
     def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
+        os.makedirs(output_path, exist_ok=True)
         self.save_config(output_path)
         self.save_torch_weights(output_path, safe_serialization=True)
         self.image_processor.save_pretrained(output_path)

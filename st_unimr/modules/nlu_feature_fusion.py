@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 try:
@@ -137,6 +138,7 @@ class NLUFeatureFusion(Module):
         return self.in_features
 
     def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
+        os.makedirs(output_path, exist_ok=True)
         # Weights are always written as safetensors: st_unimr.load refuses pickled weights.
         self.save_config(output_path)
         self.save_torch_weights(output_path, safe_serialization=True)
