@@ -92,9 +92,15 @@ def build_unimr(
         if zero_shot_classnames is None:
             zero_shot_classnames = imagenet_classnames()
     if intents is None:
-        from st_unimr.data import load_intent_labels
+        from st_unimr.data import DatasetNotBuiltError, load_labels
 
-        intents = load_intent_labels()
+        try:
+            intents = load_labels()
+        except DatasetNotBuiltError as exc:
+            raise ValueError(
+                "build_unimr(intents=None) takes the label list of the embedded intent data, which is not built: "
+                "run `python -m st_unimr.data build --only intents` or pass intents=[...]"
+            ) from exc
 
     text = SentenceTransformer(text_model, device=device)
     text_modules = list(text.children())
