@@ -142,3 +142,23 @@ def test_zero_shot_prototypes_are_centred_text_embeddings(tiny_unimr):
     prototypes = encoder.prototypes.detach()
     assert torch.allclose(prototypes.mean(dim=0), torch.zeros(prototypes.shape[1]), atol=1e-6)
     assert prototypes.norm(dim=1).min() > 0
+
+
+def test_cached_backbone_features_are_identical(tiny_unimr):
+    encoder = find_image_encoder(tiny_unimr).eval()
+    images = [Image.new("RGB", (40, 40), (i * 20, 5, 5)) for i in range(5)]
+    features = encoder.preprocess(images)
+    expected = encoder(dict(features))["sentence_embedding"]
+    encoder.cache_backbone_features()
+    first = encoder(dict(features))["sentence_embedding"]
+    assert len(encoder._feature_cache) == 5
+    partial = encoder.preprocess(images[3:] + [Image.new("RGB", (40, 40), (0, 99, 0))])
+    second = encoder(dict(partial))["sentence_embedding"]
+    assert len(encoder._feature_cache) == 6
+    assert torch.equal(first, expected)
+    # Same rows in another batch: equal up to float rounding (convolutions vary at the last bit with batch size).
+    torch.testing.assert_close(second[:2], expected[3:], atol=1e-6, rtol=1e-5)
+    encoder.cache_backbone_features(False)
+    encoder.set_trainable_blocks(1)
+    with pytest.raises(ValueError, match="frozen"):
+        encoder.cache_backbone_features()
