@@ -57,7 +57,7 @@ class MultilingualUSE(AbsEncoder):
         """Embed sentences: a string, a list of strings, or an mteb ``DataLoader``; returns ``(N, 512)`` float32."""
         if isinstance(inputs, str):
             texts = [inputs]
-        elif isinstance(inputs, (list, tuple)):
+        elif isinstance(inputs, (list, tuple)) and all(isinstance(t, str) for t in inputs):
             texts = list(inputs)
         else:
             texts = [text for batch in inputs for text in batch["text"]]
