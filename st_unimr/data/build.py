@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -23,7 +24,7 @@ __all__ = ["build", "data_dir", "LANGS_PER_IMAGE", "MAX_SIDE"]
 
 logger = logging.getLogger(__name__)
 
-#: Captions kept per image (English + a sha256-ranked sample of the others), to keep the image bundle small;
+#: Captions kept per image (English + the least-used other languages so far), to keep the image bundle small;
 #: every language still gets rows. ``text_pairs`` keeps all languages.
 LANGS_PER_IMAGE: dict[str, int] = {"tuxpaint": 12, "noto-emoji": 8, "iso-flags": 16, "openmoji": 8}
 #: Longest image side in pixels per source.
@@ -48,11 +49,12 @@ def _encode(concept: Concept) -> bytes | None:
 def image_rows(concepts: Sequence[Concept], desc: str) -> list[dict]:
     """One row per (image, caption language), the image encoded once as JPEG on white."""
     rows: list[dict] = []
+    usage: Counter = Counter()
     for concept in tqdm(concepts, desc=desc, unit="img"):
         data = _encode(concept)
         if data is None:
             continue
-        langs = pick_langs(concept.concept_id, list(concept.texts), LANGS_PER_IMAGE.get(concept.source))
+        langs = pick_langs(concept.concept_id, list(concept.texts), LANGS_PER_IMAGE.get(concept.source), usage=usage)
         for lang in langs:
             rows.append(
                 {

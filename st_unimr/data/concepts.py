@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,19 +30,33 @@ def name_concept_id(english: str) -> str:
     return f"name:{text}"
 
 
-def pick_langs(concept_id: str, langs: list[str], k: int | None, always: tuple[str, ...] = ("en",)) -> list[str]:
-    """Choose up to ``k`` languages for a concept, deterministically (sha256-ranked), keeping ``always`` first.
+def pick_langs(
+    concept_id: str,
+    langs: list[str],
+    k: int | None,
+    always: tuple[str, ...] = ("en",),
+    usage: Counter | None = None,
+) -> list[str]:
+    """Choose up to ``k`` languages for a concept, deterministically, keeping ``always`` first.
 
-    Spreads the languages evenly over concepts so every language keeps rows while the image bundle stays small.
+    With ``usage`` (a counter shared over the concepts of one source, updated here) the least-used languages
+    are taken first, ties broken by sha256, so every language keeps rows while the image bundle stays small.
     """
     if k is None or len(langs) <= k:
-        return sorted(langs)
-    keep = [lang for lang in always if lang in langs]
-    rest = sorted(
-        (lang for lang in langs if lang not in keep),
-        key=lambda lang: hashlib.sha256(f"{concept_id}\x00{lang}".encode()).digest(),
-    )
-    return keep + rest[: max(0, k - len(keep))]
+        chosen = sorted(langs)
+    else:
+        keep = [lang for lang in always if lang in langs]
+        rest = sorted(
+            (lang for lang in langs if lang not in keep),
+            key=lambda lang: (
+                usage[lang] if usage is not None else 0,
+                hashlib.sha256(f"{concept_id}\x00{lang}".encode()).digest(),
+            ),
+        )
+        chosen = keep + rest[: max(0, k - len(keep))]
+    if usage is not None:
+        usage.update(chosen)
+    return chosen
 
 
 @dataclass

@@ -106,7 +106,8 @@ def write_datasheet(root: Path, top_langs: int = 30) -> Path:
         lines += ["", "All languages: " + ", ".join(f"{k} ({v})" for k, v in sorted(every.items())), ""]
         if name == "intents":
             labels = json.loads((folder / "labels.json").read_text())
-            skipped = json.loads((folder / "skipped_lines.json").read_text())
+            skipped_file = folder / "skipped_lines.json"
+            skipped = json.loads(skipped_file.read_text()) if skipped_file.exists() else []
             intent_langs: dict[str, set] = {}
             for s in SPLITS:
                 for intent, lang in zip(dsd[s]["intent"], dsd[s]["lang"]):
