@@ -94,7 +94,11 @@ def write_datasheet(root: Path, top_langs: int = 30) -> Path:
         src = {s: Counter(dsd[s]["source"]) for s in SPLITS}
         sources = sorted(set().union(*src.values()))
         lines += ["", "Rows per source and split:", ""]
-        rows = [[x, *(src[s][x] for s in SPLITS), _SOURCE_LICENSES.get(x.split("==")[0], "see pins")] for x in sources]
+        pin_licenses = {a.key: a.license for a in ALL_PINS}
+        rows = [
+            [x, *(src[s][x] for s in SPLITS), _SOURCE_LICENSES.get(x) or pin_licenses.get(x) or "see source"]
+            for x in sources
+        ]
         lines += _table(["source", *SPLITS, "licence"], rows)
         langs = {s: Counter(dsd[s][lang_col]) for s in SPLITS}
         every = Counter()

@@ -6,7 +6,7 @@ import pytest
 
 from st_unimr.data.errors import DataSourceError
 from st_unimr.data.intent_templates import expand_template, fill_slots, parse_template
-from st_unimr.data.sources.ovos_intents import read_skill_intents
+from st_unimr.data.sources.ovos_intents import read_skill_intents, template_families
 
 
 def expand(line: str, cap: int = 50) -> list[str]:
@@ -87,3 +87,24 @@ def test_read_skill_intents_broken_line(tmp_path: Path) -> None:
     errors: list[DataSourceError] = []
     rows = read_skill_intents(root, "pypi:ovos-skill-clock==1", "ovos-skill-clock", errors=errors)
     assert rows and len(errors) == 2 and all("pypi:ovos-skill-clock==1" in str(e) for e in errors)
+
+
+def test_template_families_group_near_variants() -> None:
+    lines = [
+        "I need to check the hour",
+        "I need to know the hour",
+        "I need to know the hour in {location}",
+        "please set an alarm for tomorrow morning",
+    ]
+    keys = template_families(lines)
+    assert keys[0] == keys[1] == keys[2] != keys[3]
+    assert keys == template_families(lines)
+
+
+def test_family_cap(tmp_path: Path) -> None:
+    folder = tmp_path / "w" / "skill" / "locale" / "en-us"
+    folder.mkdir(parents=True)
+    (folder / "x.intent").write_text("\n".join(f"tell me the time number {i}" for i in range(100)))
+    rows = read_skill_intents(tmp_path / "w", "p", "ovos-skill-t", family_cap=10)
+    assert len(rows) == 10 and len({r["template_id"] for r in rows}) == 1
+    assert rows == read_skill_intents(tmp_path / "w", "p", "ovos-skill-t", family_cap=10)
