@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from st_unimr.builder import build_unimr
-from st_unimr.encoding import encode
-from st_unimr.hub import push_to_hub
-from st_unimr.intents import predict_intent
-from st_unimr.loading import UnsafeModelError, load
-from st_unimr.losses import IntentClassificationLoss
-from st_unimr.modules import ImageEncoder, NLUFeatureFusion
+# Attributes resolve on first use: `python -m st_unimr.assets fetch` and `python -m st_unimr.data build` then do not
+# pay for importing sentence-transformers and transformers up front.
+_EXPORTS = {
+    "ImageEncoder": "st_unimr.modules.image_encoder",
+    "IntentClassificationLoss": "st_unimr.losses.intent_classification_loss",
+    "NLUFeatureFusion": "st_unimr.modules.nlu_feature_fusion",
+    "UnsafeModelError": "st_unimr.loading",
+    "build_unimr": "st_unimr.builder",
+    "encode": "st_unimr.encoding",
+    "load": "st_unimr.loading",
+    "predict_intent": "st_unimr.intents",
+    "push_to_hub": "st_unimr.hub",
+}
 
-__all__ = [
-    "ImageEncoder",
-    "IntentClassificationLoss",
-    "NLUFeatureFusion",
-    "UnsafeModelError",
-    "__version__",
-    "build_unimr",
-    "encode",
-    "load",
-    "predict_intent",
-    "push_to_hub",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'st_unimr' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
