@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 
@@ -37,7 +37,8 @@ def test_counts(bundle: dict) -> None:
     assert {"tuxpaint", "noto-emoji", "iso-flags"} <= set(image_text["train"]["source"])
     intents = bundle["intents"]
     assert len(load_labels()) >= 40
-    assert len({lang for s in SPLITS for lang in intents[s]["lang"]}) >= 15
+    per_lang = Counter(lang for s in SPLITS for lang in intents[s]["lang"])
+    assert len(per_lang) >= 15 and sum(n >= 100 for n in per_lang.values()) >= 15
     pairs = bundle["text_pairs"]
     assert {"gcompris", "tuxpaint", "cldr", "cldr-keywords", "iso-codes"} <= set(pairs["train"]["source"])
     assert len(bundle["style_shift"]["test"]) > 1000
