@@ -1,0 +1,330 @@
+"""Optimised CPU inference of the text route: int8 dynamic quantisation and ONNX Runtime.
+
+Variants of the same UniMR model, differing only in how the text Transformer runs (tokenisation, pooling,
+NLUFeatureFusion, normalisation and the image route are unchanged):
+
+- ``torch_fp32``: the model as loaded (the reference).
+- ``torch_int8``: ``torch.ao.quantization.quantize_dynamic`` on the Transformer's Linear layers (int8 weights,
+  dynamic int8 activations; embeddings stay fp32).
+- ``onnx_fp32``: the Transformer exported with ``torch.onnx.export`` and run by ONNX Runtime.
+- ``onnx_int8``: that ONNX graph with ONNX Runtime's dynamic int8 quantisation of its MatMuls (embeddings stay fp32).
+
+Speed: queries/s at one batch size (interleaved repeats, medians) and batch-1 latency, as ratios to ``torch_fp32``.
+Quality: text→image and text→text recall@10 on the TEST splits with the project's evaluators, and the change in
+points.
+
+Usage::
+
+    python benchmarks/optimised_inference.py [--model outputs/default/final] [--n 256] [--eval-queries 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import torch
+from torch import nn
+
+from benchmarks.common import (
+    add_common_arguments,
+    interleaved_timings,
+    load_model,
+    median,
+    multilingual_queries,
+    percentile,
+    set_threads,
+    target,
+    write_result,
+)
+from benchmarks.models import text_route
+
+__all__ = ["OnnxTextModel", "build_variants", "export_onnx", "main", "run"]
+
+NAME = "optimised_inference"
+VARIANTS = ["torch_fp32", "torch_int8", "onnx_fp32", "onnx_int8"]
+
+
+class _PositionalForward(nn.Module):
+    """Calls a transformers model with named inputs given positionally, returning ``last_hidden_state``."""
+
+    def __init__(self, model: nn.Module, input_names: list[str]) -> None:
+        super().__init__()
+        self.model = model
+        self.input_names = input_names
+
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        return self.model(**dict(zip(self.input_names, tensors)), return_dict=True).last_hidden_state
+
+
+class OnnxTextModel(nn.Module):
+    """Stands in for the Transformer module's ``transformers`` model: runs an ONNX graph with ONNX Runtime.
+
+    Args:
+        path: The ONNX file.
+        config: The original model's config (the Transformer module reads it).
+        input_names: Graph inputs, in the order the graph takes them.
+        threads: ONNX Runtime intra-op threads.
+    """
+
+    def __init__(self, path: str, config: Any, input_names: list[str], threads: int) -> None:
+        super().__init__()
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        self.config = config
+        self.input_names = input_names
+
+    def forward(self, **inputs: Any) -> dict[str, torch.Tensor]:
+        feeds = {name: inputs[name].detach().cpu().numpy().astype(np.int64) for name in self.input_names}
+        (hidden,) = self.session.run(["last_hidden_state"], feeds)
+        return {"last_hidden_state": torch.from_numpy(hidden)}
+
+
+def export_onnx(transformer: Any, path: Path, quantise: bool = False) -> list[str]:
+    """Export a sentence-transformers Transformer module's model to ONNX (dynamic batch and sequence axes).
+
+    Returns:
+        The graph's input names (those the tokenizer produces and the model takes).
+    """
+    sample = transformer.tokenizer(["query: a sample", "query: another longer sample text"], padding=True)
+    input_names = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in sample]
+    tensors = tuple(torch.tensor(sample[name]) for name in input_names)
+    wrapper = _PositionalForward(transformer.model, input_names).eval()
+    axes = {name: {0: "batch", 1: "sequence"} for name in [*input_names, "last_hidden_state"]}
+    fp32_path = path.with_suffix(".fp32.onnx") if quantise else path
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            tensors,
+            str(fp32_path),
+            input_names=input_names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    if quantise:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(fp32_path), str(path), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+        fp32_path.unlink()
+    return input_names
+
+
+def build_variants(model: Any, workdir: Path, threads: int, names: list[str] = VARIANTS) -> dict[str, Any]:
+    """Copies of ``model`` whose text Transformer runs as each variant; ``torch_fp32`` is ``model`` itself.
+
+    Returns:
+        Variant name → ``(model, text encoder size in bytes)``.
+    """
+    variants: dict[str, Any] = {}
+    for name in names:
+        if name == "torch_fp32":
+            variants[name] = model
+            continue
+        variant = copy.deepcopy(model)
+        variant.eval()
+        transformer = text_route(variant)[0]
+        if name == "torch_int8":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch deprecates its quantized tensors in favour of torchao
+                transformer.model = torch.ao.quantization.quantize_dynamic(
+                    transformer.model, {nn.Linear}, dtype=torch.qint8
+                )
+        elif name in ("onnx_fp32", "onnx_int8"):
+            path = workdir / f"{name}.onnx"
+            input_names = export_onnx(transformer, path, quantise=name == "onnx_int8")
+            transformer.model = OnnxTextModel(str(path), transformer.model.config, input_names, threads)
+        else:
+            raise ValueError(f"Unknown variant {name!r}; choose from {VARIANTS}")
+        variants[name] = variant
+    return variants
+
+
+def _text_encoder_bytes(name: str, variant: Any, workdir: Path) -> int:
+    """Bytes of the variant's text Transformer weights: its ONNX file, or its saved state dict."""
+    path = workdir / f"{name}.onnx"
+    if not path.is_file():
+        path = workdir / f"{name}.pt"
+        torch.save(text_route(variant)[0].model.state_dict(), path)
+    return path.stat().st_size
+
+
+def run(
+    model: Any,
+    queries: list[str],
+    evaluators: dict[str, Any],
+    batch_size: int = 32,
+    latency_queries: int = 32,
+    repeats: int = 5,
+    threads: int = 1,
+    variants: list[str] = VARIANTS,
+) -> dict[str, Any]:
+    """Measure each variant's speed against ``torch_fp32`` and its retrieval scores.
+
+    Args:
+        model: A UniMR model.
+        queries: Texts timed as queries.
+        evaluators: Name → evaluator returning metrics with ``<name>_cosine_recall@10``.
+        batch_size: Batch size of the throughput workload.
+        latency_queries: Queries timed one by one (batch 1).
+        repeats: Interleaved repetitions.
+        threads: torch and ONNX Runtime intra-op threads.
+        variants: Which variants (``torch_fp32`` is always the reference).
+    """
+    threads = set_threads(threads)
+    model.eval()
+    names = ["torch_fp32", *[name for name in variants if name != "torch_fp32"]]
+    kwargs = {"batch_size": batch_size, "show_progress_bar": False, "convert_to_tensor": True}
+    with tempfile.TemporaryDirectory(prefix="unimr-opt-") as tmp:
+        workdir = Path(tmp)
+        models = build_variants(model, workdir, threads, names)
+        sizes = {name: _text_encoder_bytes(name, variant, workdir) for name, variant in models.items()}
+        with torch.inference_mode():
+            reference = models["torch_fp32"].encode_query(queries, **kwargs)
+            agreement = {
+                name: float(
+                    torch.nn.functional.cosine_similarity(variant.encode_query(queries, **kwargs), reference).min()
+                )
+                for name, variant in models.items()
+            }
+            timings = interleaved_timings(
+                {name: (lambda m=variant: m.encode_query(queries, **kwargs)) for name, variant in models.items()},
+                repeats=repeats,
+            )
+            latency: dict[str, list[float]] = {name: [] for name in models}
+            single = queries[:latency_queries]
+            for index, text in enumerate(single):
+                order = names if index % 2 == 0 else names[::-1]
+                for name in order:
+                    start = time.perf_counter()
+                    models[name].encode_query([text], batch_size=1, show_progress_bar=False)
+                    latency[name].append(time.perf_counter() - start)
+        scores: dict[str, dict[str, float]] = {}
+        for name, variant in models.items():
+            scores[name] = {}
+            for eval_name, evaluator in evaluators.items():
+                metrics = evaluator(variant)
+                scores[name][eval_name] = 100 * metrics[f"{evaluator.name}_cosine_recall@10"]
+
+    qps = {name: len(queries) / median(values) for name, values in timings.items()}
+    speedup = {name: qps[name] / qps["torch_fp32"] for name in names}
+    latency_ms = {
+        name: {"p50": percentile(v, 50) * 1000, "p95": percentile(v, 95) * 1000} for name, v in latency.items()
+    }
+    delta = {
+        name: {eval_name: scores[name][eval_name] - scores["torch_fp32"][eval_name] for eval_name in evaluators}
+        for name in names
+    }
+    rows = []
+    for name in names:
+        row = [
+            name,
+            f"{qps[name]:.1f}",
+            f"{speedup[name]:.2f}x",
+            f"{latency_ms[name]['p50']:.1f}",
+            f"{latency_ms['torch_fp32']['p50'] / latency_ms[name]['p50']:.2f}x",
+        ]
+        for eval_name in evaluators:
+            row.append(f"{scores[name][eval_name]:.2f} ({delta[name][eval_name]:+.2f})")
+        row += [f"{agreement[name]:.4f}", f"{sizes[name] / 1e6:.0f}"]
+        rows.append(row)
+    columns = [
+        "variant",
+        f"queries/s (batch {batch_size})",
+        "speed vs fp32",
+        "batch-1 p50 (ms)",
+        "batch-1 speed vs fp32",
+        *[f"{eval_name} recall@10 (Δ points)" for eval_name in evaluators],
+        "min cosine to fp32 embedding",
+        "text encoder file (MB)",
+    ]
+    targets = []
+    for name in names[1:]:
+        worst = min(delta[name].values()) if delta[name] else None
+        targets.append(target(f"{name}: speed vs torch fp32 (batch {batch_size})", speedup[name], 1.8, True, "x"))
+        targets.append(target(f"{name}: worst recall@10 change (points)", worst, -1.0, True, ""))
+    return {
+        "settings": {
+            "n_queries": len(queries),
+            "batch_size": batch_size,
+            "latency_queries": len(single),
+            "repeats": repeats,
+            "threads": threads,
+            "evaluators": {
+                name: f"{len(ev.queries)} queries, {len(ev.corpus)} documents" for name, ev in evaluators.items()
+            },
+        },
+        "figures": {
+            "queries_per_second": qps,
+            "speedup_vs_torch_fp32": speedup,
+            "latency_batch1_ms": latency_ms,
+            "recall_at_10_points": scores,
+            "recall_at_10_delta_points": delta,
+            "min_cosine_to_fp32": agreement,
+            "text_encoder_bytes": sizes,
+            "seconds_per_workload": timings,
+        },
+        "tables": [{"title": "Text route variants", "columns": columns, "rows": rows}],
+        "targets": targets,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser)
+    parser.add_argument("--n", type=int, default=256, help="number of multilingual queries timed")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--latency-queries", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--eval-queries", type=int, default=500, help="query cap of each test evaluator")
+    parser.add_argument("--eval-concepts", type=int, default=500, help="concept cap of the text→text evaluator")
+    parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
+    args = parser.parse_args(argv)
+
+    from st_unimr.data import load
+    from st_unimr.evaluation import text_to_image_evaluator, text_to_text_evaluator
+
+    set_threads(args.threads)
+    model = load_model(args.model)
+    evaluators = {
+        "t2i": text_to_image_evaluator(load("image_text", "test"), name="t2i", max_queries=args.eval_queries),
+        "t2t": text_to_text_evaluator(
+            load("text_pairs", "test"), name="t2t", max_queries=args.eval_queries, max_concepts=args.eval_concepts
+        ),
+    }
+    result = run(
+        model,
+        multilingual_queries(args.n),
+        evaluators,
+        batch_size=args.batch_size,
+        latency_queries=args.latency_queries,
+        repeats=args.repeats,
+        threads=args.threads,
+        variants=args.variants,
+    )
+    result["settings"]["model"] = args.model or "untrained build_unimr() (default assets)"
+    result["settings"]["test_splits"] = "image_text test (t2i), text_pairs test (t2t)"
+    path = write_result(NAME, result, args.output_dir)
+    print(f"{NAME}: speed vs fp32 {result['figures']['speedup_vs_torch_fp32']} -> {path}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
