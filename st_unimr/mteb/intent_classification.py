@@ -99,6 +99,12 @@ class UniMRIntentClassification(AbsTaskClassification):
         )
         super().__init__(**kwargs)
 
+    def unload_data(self) -> None:
+        """Free the loaded splits but keep this instance's metadata (mteb's unload would restore the class's)."""
+        metadata = self.metadata
+        super().unload_data()
+        self.metadata = metadata
+
     def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
         """Fill ``self.dataset`` (``{language: DatasetDict(train, test)}``) from the data read at construction."""
         if self.data_loaded:

@@ -52,11 +52,10 @@ class UniMREncoder(SentenceTransformerEncoderWrapper):
             from st_unimr.loading import load
 
             model = load(model, revision=revision, device=device, **kwargs)
-        prompts = {key: value for key, value in (model.prompts or {}).items() if value}
-        if "query" in prompts:
-            # Classification / clustering tasks encode without a prompt type: use the query prompt for them.
-            prompts.setdefault("Classification", prompts["query"])
-        super().__init__(model, model_prompts=prompts or None)
+        super().__init__(model)
+        if self.model_prompts and "query" in self.model_prompts:
+            # Classification tasks encode without a prompt type: give them the query prompt (the model is not changed).
+            self.model_prompts = {"Classification": self.model_prompts["query"], **self.model_prompts}
         modalities = [modality for modality in _MTEB_MODALITIES if model.supports(modality)]
         self.mteb_model_meta = self.mteb_model_meta.model_copy(
             update={

@@ -1,0 +1,1 @@
+"""Evaluation of st-unimr models with MTEB: ``python evaluation/run.py --help``."""
