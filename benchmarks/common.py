@@ -251,12 +251,25 @@ def target(name: str, value: float | None, threshold: float, higher_is_better: b
     return {"name": name, "target": f"{comparator} {threshold:g}{unit}", "value": value, "unit": unit, "met": met}
 
 
-def write_result(name: str, result: dict[str, Any], output_dir: str | os.PathLike = RESULTS_DIR) -> Path:
+def write_result(
+    name: str,
+    result: dict[str, Any],
+    output_dir: str | os.PathLike = RESULTS_DIR,
+    argv: Sequence[str] | None = None,
+) -> Path:
     """Write ``<output_dir>/<name>.json`` (with the machine and the exact command) and regenerate RESULTS.md when
-    writing to the default results folder."""
+    writing to the default results folder.
+
+    Args:
+        name: The benchmark's name (``benchmarks/<name>.py``).
+        result: Its result.
+        output_dir: Where to write.
+        argv: The benchmark's arguments (None: this process's command line).
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
     result = {
         "benchmark": name,
-        "command": " ".join(shlex.quote(arg) for arg in [Path(sys.executable).name, *sys.argv]),
+        "command": " ".join(["python", f"benchmarks/{name}.py", *(shlex.quote(arg) for arg in arguments)]),
         "machine": machine_info(),
         **result,
     }

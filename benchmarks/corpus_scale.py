@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         threads_per_process=args.threads,
     )
     result["settings"]["model"] = args.model or "untrained build_unimr() (default assets)"
-    path = write_result(NAME, result, args.output_dir)
+    path = write_result(NAME, result, args.output_dir, argv)
     print(f"{NAME}: {result['figures']['texts_per_second_overall']:.1f} texts/s -> {path}")
     return result
 

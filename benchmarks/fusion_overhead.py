@@ -7,7 +7,7 @@ embeddings of the same batches, as its share of the route's time.
 
 Usage::
 
-    python benchmarks/fusion_overhead.py [--model outputs/default/final] [--n 256] [--batch-size 32] [--repeats 15]
+    python benchmarks/fusion_overhead.py [--model outputs/default/final] [--n 128] [--batch-size 32] [--repeats 10]
 """
 
 from __future__ import annotations
@@ -120,16 +120,16 @@ def run(model: Any, queries: list[str], batch_size: int = 32, repeats: int = 15,
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
-    parser.add_argument("--n", type=int, default=256, help="number of multilingual queries")
+    parser.add_argument("--n", type=int, default=128, help="number of multilingual queries")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args(argv)
 
     set_threads(args.threads)
     model = load_model(args.model)
     result = run(model, multilingual_queries(args.n), args.batch_size, args.repeats, args.threads)
     result["settings"]["model"] = args.model or "untrained build_unimr() (default assets)"
-    path = write_result(NAME, result, args.output_dir)
+    path = write_result(NAME, result, args.output_dir, argv)
     print(f"{NAME}: {result['figures']['overhead_percent']:+.2f}% -> {path}")
     return result
 

@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     model = load_model(args.model)
     result = run(model, encoded_test_images(args.n), args.batch_sizes, args.repeats, args.threads)
     result["settings"]["model"] = args.model or "untrained build_unimr() (default assets)"
-    path = write_result(NAME, result, args.output_dir)
+    path = write_result(NAME, result, args.output_dir, argv)
     print(f"{NAME}: {result['figures']['images_per_second']} -> {path}")
     return result
 

@@ -15,7 +15,7 @@ points.
 
 Usage::
 
-    python benchmarks/optimised_inference.py [--model outputs/default/final] [--n 256] [--eval-queries 500]
+    python benchmarks/optimised_inference.py [--model outputs/default/final] [--n 128] [--eval-queries 500]
 """
 
 from __future__ import annotations
@@ -289,7 +289,7 @@ def run(
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
-    parser.add_argument("--n", type=int, default=256, help="number of multilingual queries timed")
+    parser.add_argument("--n", type=int, default=128, help="number of multilingual queries timed")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--latency-queries", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     result["settings"]["model"] = args.model or "untrained build_unimr() (default assets)"
     result["settings"]["test_splits"] = "image_text test (t2i), text_pairs test (t2t)"
-    path = write_result(NAME, result, args.output_dir)
+    path = write_result(NAME, result, args.output_dir, argv)
     print(f"{NAME}: speed vs fp32 {result['figures']['speedup_vs_torch_fp32']} -> {path}")
     return result
 

@@ -7,7 +7,7 @@ batch-1 latency p50/p95, parameter count ratio, on-disk size ratio, and each con
 
 Usage::
 
-    python benchmarks/query_path.py [--model outputs/default/final] [--n 256] [--batch-size 32] [--threads 1]
+    python benchmarks/query_path.py [--model outputs/default/final] [--n 128] [--batch-size 32] [--threads 1]
 """
 
 from __future__ import annotations
@@ -269,7 +269,7 @@ def run(
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
-    parser.add_argument("--n", type=int, default=256, help="number of multilingual queries")
+    parser.add_argument("--n", type=int, default=128, help="number of multilingual queries")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--latency-queries", type=int, default=64, help="queries timed one by one (batch 1)")
     parser.add_argument("--repeats", type=int, default=5)
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         measure_memory=not args.no_memory,
     )
     result["settings"]["model"] = args.model or "untrained build_unimr() (default assets)"
-    path = write_result(NAME, result, args.output_dir)
+    path = write_result(NAME, result, args.output_dir, argv)
     print(f"{NAME}: unified/pipeline queries/s = {result['figures']['queries_per_second_ratio']:.2f}x -> {path}")
     return result
 

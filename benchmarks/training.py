@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     except ValueError:
         source = str(path)
     result = summarise(json.loads(path.read_text(encoding="utf8")), source)
-    out = write_result(NAME, result, args.output_dir)
+    out = write_result(NAME, result, args.output_dir, argv)
     print(f"{NAME}: {len(result['figures']['stages'])} stage(s) -> {out}")
     return result
 
