@@ -125,13 +125,20 @@ def run(
         batch_size: Encoding batch size in the workers.
         threads_per_process: torch threads of each worker (through ``OMP_NUM_THREADS``, read at their start).
     """
-    os.environ["OMP_NUM_THREADS"] = str(threads_per_process)
     model.eval()
     bounds = [round(i * len(texts) / windows) for i in range(windows + 1)]
     rows, window_figures = [], []
     with RssSampler() as sampler:
         pool_start = time.perf_counter()
-        pool = model.start_multi_process_pool(["cpu"] * processes)
+        previous = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = str(threads_per_process)
+        try:
+            pool = model.start_multi_process_pool(["cpu"] * processes)
+        finally:
+            if previous is None:
+                os.environ.pop("OMP_NUM_THREADS")
+            else:
+                os.environ["OMP_NUM_THREADS"] = previous
         try:
             model.encode_document(texts[:processes], pool=pool, chunk_size=1, show_progress_bar=False)  # warm up
             pool_seconds = time.perf_counter() - pool_start
