@@ -234,7 +234,7 @@ def machine_info() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_gb": memory_gb,
         "torch_threads": torch.get_num_threads(),
-        "load_average_at_start": [round(x, 2) for x in load] if load else None,
+        "load_average_1_5_15_min": [round(x, 2) for x in load] if load else None,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,

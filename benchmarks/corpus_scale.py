@@ -164,6 +164,10 @@ def run(
                         "embedding_shape": shape,
                     }
                 )
+                print(
+                    f"window {index + 1}/{windows}: {len(window) / seconds:.1f} texts/s, peak RSS {total:.0f} MiB",
+                    flush=True,
+                )
             total_seconds = time.perf_counter() - started
         finally:
             model.stop_multi_process_pool(pool)

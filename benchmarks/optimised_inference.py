@@ -128,20 +128,21 @@ def export_onnx(transformer: Any, path: Path, quantise: bool = False) -> list[st
 
 
 def build_variants(model: Any, workdir: Path, threads: int, names: list[str] = VARIANTS) -> dict[str, Any]:
-    """Copies of ``model`` whose text Transformer runs as each variant; ``torch_fp32`` is ``model`` itself.
+    """Copies of ``model`` whose text Transformer runs as each variant (``torch_fp32``: unchanged).
 
     Returns:
-        Variant name → ``(model, text encoder size in bytes)``.
+        Variant name → model.
     """
     variants: dict[str, Any] = {}
     for name in names:
-        if name == "torch_fp32":
-            variants[name] = model
-            continue
+        # Every variant, the reference too, is a copy: a loaded model's weights may be memory-mapped from its
+        # safetensors files, a copy's are not, and that must not differ between contenders.
         variant = copy.deepcopy(model)
         variant.eval()
         transformer = text_route(variant)[0]
-        if name == "torch_int8":
+        if name == "torch_fp32":
+            pass
+        elif name == "torch_int8":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch deprecates its quantized tensors in favour of torchao
                 transformer.model = torch.ao.quantization.quantize_dynamic(

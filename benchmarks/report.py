@@ -39,7 +39,8 @@ def _format_value(value: Any, unit: str) -> str:
 def _machine_line(machine: dict[str, Any]) -> str:
     return (
         f"{machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('memory_gb')} GB RAM, "
-        f"torch threads {machine.get('torch_threads')}, load average at start {machine.get('load_average_at_start')}; "
+        f"torch threads {machine.get('torch_threads')}, "
+        f"load average (1/5/15 min, when written) {machine.get('load_average_1_5_15_min')}; "
         f"Python {machine.get('python')}, torch {machine.get('torch')}, transformers {machine.get('transformers')}, "
         f"sentence-transformers {machine.get('sentence_transformers')}; {machine.get('date')}"
     )
