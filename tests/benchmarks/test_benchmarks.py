@@ -155,6 +155,7 @@ def test_training_reads_metrics(tmp_path, capsys):
 
 
 def test_corpus_scale_result(tiny_unimr_factory):
+    pytest.importorskip("psutil")
     pools = {"en": [f"word{i}" for i in range(30)], "de": [f"wort{i}" for i in range(30)]}
     texts = corpus_scale.synthetic_texts(40, pools, seed=1)
     assert texts == corpus_scale.synthetic_texts(40, pools, seed=1)
