@@ -18,6 +18,10 @@ TITLES = {
     "optimised_inference": "Optimised CPU inference of the text route",
     "corpus_scale": "Corpus encoding at scale",
 }
+MISSING_HOW_TO = {
+    "training": "it reads `outputs/default/training_metrics.json`, which `python training/train.py` writes; then run "
+    "`python benchmarks/training.py`",
+}
 
 
 def _cell(value: Any) -> str:
@@ -64,6 +68,13 @@ def render_markdown(results: dict[str, dict[str, Any]]) -> str:
             status = {True: "met", False: "**not met**", None: "not measured"}[row["met"]]
             rows.append([row["name"], row["target"], _format_value(row["value"], row.get("unit", "")), status, name])
         lines += _table(["target", "required", "measured", "status", "benchmark"], rows) + [""]
+    missing = [name for name in ORDER if name not in results]
+    if missing:
+        lines += ["## Not measured yet", ""]
+        for name in missing:
+            how = MISSING_HOW_TO.get(name, f"`python benchmarks/{name}.py`")
+            lines.append(f"- {TITLES[name]}: no `benchmarks/results/{name}.json`; {how}.")
+        lines.append("")
     for name in [n for n in ORDER if n in results] + sorted(set(results) - set(ORDER)):
         result = results[name]
         lines += [f"## {TITLES.get(name, name)}", ""]
