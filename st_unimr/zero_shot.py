@@ -9,7 +9,8 @@ from st_unimr.modules.module_lookup import find_image_encoder
 
 __all__ = ["DEFAULT_TEMPLATES", "init_zero_shot_head"]
 
-DEFAULT_TEMPLATES: tuple[str, ...] = ("a photo of a {}.", "a picture of a {}.", "an image of a {}.")
+# One template keeps every build fast (the prompts are encoded at each build); pass more for a richer head.
+DEFAULT_TEMPLATES: tuple[str, ...] = ("a photo of a {}.",)
 
 
 @torch.no_grad()

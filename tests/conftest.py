@@ -23,84 +23,23 @@ os.environ.pop("HF_HUB_OFFLINE", None)
 import pytest
 import torch
 from sentence_transformers import SentenceTransformer
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-from transformers import (
-    BertConfig,
-    BertModel,
-    CLIPVisionConfig,
-    CLIPVisionModelWithProjection,
-    PreTrainedTokenizerFast,
-)
-from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
-WORDS = (
-    "a the of and to in is photo picture image dog cat find show me please from last month red blue bicycle beach "
-    "runs weather rain tomorrow wake up at alarm set music play volume loud ein hund der strand le chien photo de "
-    "un una foto perro 我 的 狗 照片 find_photo query passage :"
-).split()
+from st_unimr.testing import TINY_EFFICIENTNET, save_tiny_clip_vision, save_tiny_text_model
+
 INTENTS = ["find_photo", "weather", "alarm", "music"]
-
-
-def _tiny_tokenizer(max_length: int = 64) -> PreTrainedTokenizerFast:
-    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *dict.fromkeys(WORDS)])}
-    vocab.update({ch: len(vocab) + i for i, ch in enumerate("abcdefghijklmnopqrstuvwxyz") if ch not in vocab})
-    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
-        model_max_length=max_length,
-    )
+CLASSNAMES = ["dog", "cat", "bicycle", "beach", "photo", "music", "rain", "alarm", "red", "blue"]
 
 
 @pytest.fixture(scope="session")
 def tiny_text_dir(tmp_path_factory) -> str:
     """A random 2-layer BERT (hidden 32) with a tiny WordPiece tokenizer, saved as a transformers folder."""
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = _tiny_tokenizer()
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
+    return save_tiny_text_model(tmp_path_factory.mktemp("tiny-bert"))
 
 
 @pytest.fixture(scope="session")
 def tiny_clip_dir(tmp_path_factory) -> str:
     """A random 2-layer CLIP vision tower with projection (32x32 images), saved with its image processor."""
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("tiny-clip")
-    config = CLIPVisionConfig(
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        image_size=32,
-        patch_size=8,
-        projection_dim=24,
-    )
-    CLIPVisionModelWithProjection(config).save_pretrained(path)
-    CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(path)
-    return str(path)
-
-
-TINY_EFFICIENTNET = {"width_coefficient": 0.25, "depth_coefficient": 0.25, "num_classes": 10, "image_size": 32}
-CLASSNAMES = ["dog", "cat", "bicycle", "beach", "photo", "music", "rain", "alarm", "red", "blue"]
+    return save_tiny_clip_vision(tmp_path_factory.mktemp("tiny-clip"))
 
 
 @pytest.fixture(scope="session")

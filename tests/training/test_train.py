@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import st_unimr
+from tests.conftest import _free_port as free_port
+from tests.training.conftest import REPO, run_train
+from training.config import ConfigError, load_config
+from training.train import build_config, parse_args
+
+QUICK = str(REPO / "training" / "configs" / "quick.yaml")
+
+
+def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_path):
+    out = tmp_path / "run"
+    result = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"Trained model: {out / 'final'}" in result.stdout
+    model = st_unimr.load(str(out / "final"))
+    assert model.encode_query(["a red square"]).shape == (1, 32)
+    card = (out / "final" / "README.md").read_text()
+    assert "trained (test)" in card and "untrained starting point (test)" in card and "test_intents_accuracy" in card
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    assert set(metrics["stages"]) == {"stage1", "stage2", "stage3"}
+    assert metrics["stages"]["stage3"]["datasets"] == {"image_text": 30, "text_pairs": 15, "intents": 36}
+    assert metrics["stages"]["stage2"]["trainable_parameters"]["text_encoder"] == 0
+    assert metrics["stages"]["stage1"]["trainable_parameters"]["nlu"] == 0
+    assert 0.0 <= metrics["test"]["test_intents_accuracy"] <= 1.0
+    assert (out / "training_curves.png").stat().st_size > 1000
+    # A second run into the same folder must not silently overwrite it.
+    again = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out))
+    assert again.returncode != 0 and "--resume" in again.stderr
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(fixture_home, tmp_path):
+    out = tmp_path / "run"
+    slow = ["--set", "stage3.epochs=30", "--set", "stage3.save_steps=2"]
+    process = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *slow, wait=False)
+    deadline = time.time() + 400
+    while time.time() < deadline and not list((out / "stage3").glob("checkpoint-*")):
+        time.sleep(0.5)
+    assert list((out / "stage3").glob("checkpoint-*")), "stage 3 never wrote a checkpoint"
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert not (out / "final").exists()
+    checkpoints = sorted((out / "stage3").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    # The kill may land while a checkpoint is being written: the trainer's own rename makes the last complete one win.
+    resumed = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *slow, "--resume")
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "resuming from" in resumed.stdout.lower()
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    assert metrics["stages"]["stage3"]["resumed_from"] is not None
+    assert int(Path(metrics["stages"]["stage3"]["resumed_from"]).name.split("-")[1]) >= int(
+        checkpoints[0].name.split("-")[1]
+    )
+    model = st_unimr.load(str(out / "final"))
+    assert np.isfinite(model.encode_query(["a red square"])).all()
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun not on PATH")
+def test_two_processes_with_gloo(fixture_home, tmp_path):
+    out = tmp_path / "ddp"
+    result = run_train(
+        fixture_home,
+        "--config",
+        QUICK,
+        "--output-dir",
+        str(out),
+        "--set",
+        "evaluate_untrained=false",
+        "--set",
+        "stage1.batch_size=4",
+        "--set",
+        "stage2.batch_size=4",
+        "--set",
+        "stage3.batch_size=4",
+        launcher=["torchrun", "--nproc_per_node", "2", "--master_port", str(free_port())],
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    # Two processes share each stage's data: each does half the steps of a single-process run.
+    assert metrics["stages"]["stage2"]["steps"] == 36 // (4 * 2)
+    assert st_unimr.load(str(out / "final")).encode_query(["hello"]).shape == (1, 32)
+
+
+def test_ablation_switches_map_to_the_config():
+    config = build_config(
+        parse_args(["--config", QUICK, "--skip-stage1", "--fusion", "none", "--only-task", "intents"])
+    )
+    assert not config.stage1.enabled and config.stage2.enabled
+    assert config.model.fusion == "none" and config.stage3.tasks == ["intents"]
+    config = build_config(parse_args(["--config", QUICK, "--skip-stage2", "--set", "stage3.sampler=proportional"]))
+    assert not config.stage2.enabled and config.stage3.sampler == "proportional"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("model:\n  fusoin: gated\n", "unknown key(s) ['fusoin'] in model"),
+        ("stage1:\n  batch_size: many\n", "stage1.batch_size must be a number"),
+        ("stage3:\n  tasks: [images]\n", "stage3.tasks"),
+        ("model:\n  fusion: concat\n", "model.fusion"),
+        ("- a list\n", "top level must be a mapping"),
+        ("model: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_configs_name_the_file_and_key(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="bad.yaml") as info:
+        load_config(path)
+    assert message in str(info.value)

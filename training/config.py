@@ -1,0 +1,163 @@
+"""The training configuration: YAML files in training/configs/, validated into dataclasses."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+__all__ = ["ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
+
+
+class ConfigError(ValueError):
+    """The configuration file is invalid; the message names the file and the key."""
+
+
+@dataclass
+class ModelConfig:
+    """What ``st_unimr.build_unimr`` builds. ``None`` model names mean the offline defaults; ``"tiny"`` builds a tiny
+    random model on the fly (smoke tests only)."""
+
+    text_model: str | None = None
+    image_model: str | None = None
+    fusion: Literal["gated", "none"] = "gated"
+    intent_pooling: Literal["mean", "attention"] = "mean"
+    nlu_hidden_features: int = 256
+    num_trainable_image_blocks: int = 0
+    max_seq_length: int | None = 128
+
+
+@dataclass
+class DataConfig:
+    """How many rows of each embedded dataset to use. Row caps pick whole concepts / templates deterministically."""
+
+    image_text_train_concepts: int | None = 600
+    image_text_rows_per_concept: int = 5
+    text_pairs_train_rows: int | None = 4000
+    intents_train_rows: int | None = 4000
+    dev_queries: int = 300
+    test_queries: int = 1000
+    intent_dev_rows: int | None = 1000
+    intent_test_rows: int | None = None
+
+
+@dataclass
+class StageConfig:
+    """One training stage. ``tasks`` applies to stage 3 only (``image_text``, ``text_pairs``, ``intents``)."""
+
+    enabled: bool = True
+    epochs: float = 1.0
+    max_steps: int = -1
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    warmup_ratio: float = 0.1
+    save_steps: int = 50
+    # stages 1 and 3: how many top transformer blocks of the text encoder train (null: all but the embeddings)
+    trainable_layers: int | None = None
+    # stage 1
+    finetune: Literal["full", "lora"] = "full"
+    lora_r: int = 16
+    lora_alpha: int = 32
+    matryoshka_dims: list[int] = field(default_factory=lambda: [384, 256, 128, 64])
+    # stage 3
+    tasks: list[str] = field(default_factory=lambda: ["image_text", "text_pairs", "intents"])
+    sampler: Literal["round_robin", "proportional"] = "round_robin"
+    head_learning_rate: float | None = None
+
+
+@dataclass
+class TrainConfig:
+    """The whole run: model, data, three stages, where to write."""
+
+    output_dir: str = "outputs/default"
+    seed: int = 42
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    stage1: StageConfig = field(default_factory=StageConfig)
+    stage2: StageConfig = field(default_factory=lambda: StageConfig(learning_rate=1e-3))
+    stage3: StageConfig = field(default_factory=StageConfig)
+    evaluate_untrained: bool = True
+    # Keep the frozen image backbone's outputs in memory for the whole run (training and evaluation): exact.
+    cache_image_features: bool = True
+
+
+_SECTIONS = {"model": ModelConfig, "data": DataConfig, "stage1": StageConfig, "stage2": StageConfig}
+_SECTIONS["stage3"] = StageConfig
+
+
+def _build(cls: type, values: dict[str, Any], where: str, source: str) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{source}: {where} must be a mapping, got {type(values).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {unknown} in {where}; known: {sorted(known)}")
+    defaults = cls()
+    kwargs = {}
+    for key, value in values.items():
+        default = getattr(defaults, key)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ConfigError(f"{source}: {where}.{key} must be true or false, got {value!r}")
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{source}: {where}.{key} must be a number, got {value!r}")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    """Read a YAML config, apply ``section.key=value`` overrides, and validate it.
+
+    Raises:
+        ConfigError: Unknown keys, wrong types or invalid values, naming the file and the key.
+    """
+    source = str(path)
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Config file not found: {source}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    for override in overrides or []:
+        key, sep, value = override.partition("=")
+        if not sep:
+            raise ConfigError(f"override {override!r} must look like section.key=value")
+        target = raw
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = yaml.safe_load(value)
+    top = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(raw) - top)
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level key(s) {unknown}; known: {sorted(top)}")
+    kwargs = {key: value for key, value in raw.items() if key not in _SECTIONS}
+    for name, cls in _SECTIONS.items():
+        if name in raw:
+            kwargs[name] = _build(cls, raw[name], name, source)
+    config = TrainConfig(**kwargs)
+    _validate(config, source)
+    return config
+
+
+def _validate(config: TrainConfig, source: str) -> None:
+    if config.model.fusion not in ("gated", "none"):
+        raise ConfigError(f"{source}: model.fusion must be 'gated' or 'none', got {config.model.fusion!r}")
+    if config.stage1.finetune not in ("full", "lora"):
+        raise ConfigError(f"{source}: stage1.finetune must be 'full' or 'lora', got {config.stage1.finetune!r}")
+    bad_tasks = sorted(set(config.stage3.tasks) - {"image_text", "text_pairs", "intents"})
+    if bad_tasks or not config.stage3.tasks:
+        raise ConfigError(f"{source}: stage3.tasks must be a non-empty subset of image_text, text_pairs, intents")
+    if config.stage3.sampler not in ("round_robin", "proportional"):
+        raise ConfigError(f"{source}: stage3.sampler must be 'round_robin' or 'proportional'")
+    for name in ("stage1", "stage2", "stage3"):
+        stage: StageConfig = getattr(config, name)
+        if stage.batch_size < 2:
+            raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives)")
+        if stage.learning_rate <= 0:
+            raise ConfigError(f"{source}: {name}.learning_rate must be > 0")

