@@ -41,7 +41,7 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
 
 def test_killed_run_resumes_from_its_last_checkpoint(fixture_home, tmp_path):
     out = tmp_path / "run"
-    slow = ["--set", "stage3.epochs=30", "--set", "stage3.save_steps=2"]
+    slow = ["--set", "stage3.epochs=10", "--set", "stage3.save_steps=2"]
     process = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *slow, wait=False)
     deadline = time.time() + 400
     while time.time() < deadline and not list((out / "stage3").glob("checkpoint-*")):
