@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -18,14 +17,14 @@ from transformers import AutoImageProcessor
 
 from st_unimr.modules.image_backbone import ImageBackbone
 from st_unimr.modules.image_loading import load_rgb_image
-from st_unimr.modules.safe_weights import declare_plugin_requirement, load_safetensors_weights
+from st_unimr.modules.plugin_module import PluginModuleMixin
 
 __all__ = ["ImageEncoder"]
 
 Projection = Literal["linear", "prototypes"]
 
 
-class ImageEncoder(InputModule):
+class ImageEncoder(PluginModuleMixin, InputModule):
     """The image route's input module: a vision backbone and a projection into the text embedding space.
 
     Backbones: any Hugging Face CLIP or SigLIP vision tower (by Hub id or local path), or EfficientNet-Lite (the
@@ -208,40 +207,11 @@ class ImageEncoder(InputModule):
     def get_embedding_dimension(self) -> int:
         return self.embedding_dimension
 
-    def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
-        os.makedirs(output_path, exist_ok=True)
-        self.save_config(output_path)
-        self.save_torch_weights(output_path, safe_serialization=True)
+    def save_extra(self, output_path: str) -> None:
         self.image_processor.save_pretrained(output_path)
-        declare_plugin_requirement(output_path)
 
     @classmethod
-    def load(
-        cls,
-        model_name_or_path: str,
-        subfolder: str = "",
-        token: bool | str | None = None,
-        cache_folder: str | None = None,
-        revision: str | None = None,
-        local_files_only: bool = False,
-        init_defaults: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> Self:
-        hub_kwargs = {
-            "subfolder": subfolder,
-            "token": token,
-            "cache_folder": cache_folder,
-            "revision": revision,
-            "local_files_only": local_files_only,
-        }
-        config = cls.load_config(model_name_or_path, **hub_kwargs)
-        for key, value in (init_defaults or {}).items():
-            config.setdefault(key, value)
+    def load_extra(cls, model_name_or_path: str, hub_kwargs: dict[str, Any]) -> dict[str, Any]:
         local_dir = cls.load_dir_path(model_name_or_path, **hub_kwargs)
         # The PIL backend gives the same preprocessing on every machine, with or without torchvision.
-        image_processor = AutoImageProcessor.from_pretrained(local_dir, backend="pil")
-        model = cls(
-            **{key: value for key, value in config.items() if key in cls.config_keys},
-            image_processor=image_processor,
-        )
-        return load_safetensors_weights(model, model_name_or_path, **hub_kwargs)
+        return {"image_processor": AutoImageProcessor.from_pretrained(local_dir, backend="pil")}

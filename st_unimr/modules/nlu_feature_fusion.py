@@ -1,19 +1,13 @@
 from __future__ import annotations
 
-import os
-from typing import Any, Literal
-
-try:
-    from typing import Self
-except ImportError:
-    from typing_extensions import Self
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from sentence_transformers.base.modules.module import Module
 from torch import Tensor, nn
 
-from st_unimr.modules.safe_weights import declare_plugin_requirement, load_safetensors_weights
+from st_unimr.modules.plugin_module import PluginModuleMixin
 
 __all__ = ["NLUFeatureFusion"]
 
@@ -21,7 +15,7 @@ FusionMode = Literal["gated", "none"]
 IntentPooling = Literal["mean", "attention"]
 
 
-class NLUFeatureFusion(Module):
+class NLUFeatureFusion(PluginModuleMixin, Module):
     """The NLU module and the fusion layer of UniMR, placed after pooling on the text route.
 
     An intent head (a small MLP over the pooled sentence embedding, or over an attention-pooled summary of the token
@@ -136,35 +130,3 @@ class NLUFeatureFusion(Module):
 
     def get_embedding_dimension(self) -> int:
         return self.in_features
-
-    def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
-        os.makedirs(output_path, exist_ok=True)
-        # Weights are always written as safetensors: st_unimr.load refuses pickled weights.
-        self.save_config(output_path)
-        self.save_torch_weights(output_path, safe_serialization=True)
-        declare_plugin_requirement(output_path)
-
-    @classmethod
-    def load(
-        cls,
-        model_name_or_path: str,
-        subfolder: str = "",
-        token: bool | str | None = None,
-        cache_folder: str | None = None,
-        revision: str | None = None,
-        local_files_only: bool = False,
-        init_defaults: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> Self:
-        hub_kwargs = {
-            "subfolder": subfolder,
-            "token": token,
-            "cache_folder": cache_folder,
-            "revision": revision,
-            "local_files_only": local_files_only,
-        }
-        config = cls.load_config(model_name_or_path, **hub_kwargs)
-        for key, value in (init_defaults or {}).items():
-            config.setdefault(key, value)
-        model = cls(**{key: value for key, value in config.items() if key in cls.config_keys})
-        return load_safetensors_weights(model, model_name_or_path, **hub_kwargs)
