@@ -228,8 +228,8 @@ def run(
             },
         ],
         "notes": [
-            "Each window's embeddings are dropped after the window (streaming indexing), so a flat RSS shows the "
-            "pool itself does not accumulate memory.",
+            "Each window's embeddings are dropped after the window (streaming indexing), so any RSS growth comes "
+            "from the pool itself: the main process column versus the main + workers column tells which side grows.",
         ],
         "targets": [],
     }
