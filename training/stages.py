@@ -15,7 +15,6 @@ import torch
 from datasets import Dataset, DatasetDict
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
-from transformers.trainer_utils import get_last_checkpoint
 
 from st_unimr.losses import IntentClassificationLoss
 from training.config import StageConfig, TrainConfig
@@ -146,7 +145,7 @@ def run_stage(
         loss=wrapped if len(wrapped) > 1 else next(iter(wrapped.values())),
     )
     trainer_ref["trainer"] = trainer
-    checkpoint = get_last_checkpoint(str(stage_dir)) if resume and stage_dir.is_dir() else None
+    checkpoint = last_complete_checkpoint(stage_dir) if resume else None
     if checkpoint:
         logger.info(f"Stage {stage}: resuming from {checkpoint}")
     start = time.perf_counter()
@@ -166,6 +165,26 @@ def run_stage(
         peak_rss_mb=round(peak_rss_mb(), 1),
         final_loss=output.training_loss,
     )
+
+
+def last_complete_checkpoint(stage_dir: Path) -> str | None:
+    """The newest checkpoint the trainer finished writing; half-written ones (a kill mid-save) are removed.
+
+    The trainer writes ``trainer_state.json`` last, after the weights, optimizer, scheduler and RNG states, so a
+    checkpoint without it was interrupted. ``transformers``' own ``get_last_checkpoint`` would pick it anyway.
+    """
+    if not stage_dir.is_dir():
+        return None
+    checkpoints = sorted(
+        (path for path in stage_dir.glob("checkpoint-*") if path.name.split("-")[-1].isdigit()),
+        key=lambda path: int(path.name.split("-")[-1]),
+    )
+    for path in checkpoints:
+        if not (path / "trainer_state.json").is_file():
+            logger.warning(f"Removing the incomplete checkpoint {path} (interrupted while it was written)")
+            shutil.rmtree(path)
+    complete = [path for path in checkpoints if path.exists()]
+    return str(complete[-1]) if complete else None
 
 
 def save_atomically(model: SentenceTransformer, target: Path, **save_kwargs) -> None:
