@@ -132,3 +132,23 @@ def test_resume_skips_a_half_written_checkpoint(tmp_path):
     assert last_complete_checkpoint(tmp_path) == str(tmp_path / "checkpoint-8")
     assert not (tmp_path / "checkpoint-12").exists()
     assert last_complete_checkpoint(tmp_path / "missing") is None
+
+
+def test_lora_stage1_is_merged_into_a_plain_encoder(fixture_home, tmp_path):
+    out = tmp_path / "lora"
+    only_stage1 = ["--set", "stage2.enabled=false", "--set", "stage3.enabled=false", "--set", "stage1.epochs=3"]
+    result = run_train(
+        fixture_home, "--config", QUICK, "--output-dir", str(out), "--set", "stage1.finetune=lora", *only_stage1
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    trainable = metrics["stages"]["stage1"]["trainable_parameters"]["text_encoder"]
+    assert 0 < trainable < 20_000  # the adapters only, not the encoder's own weights
+    final = st_unimr.load(str(out / "final"))
+    assert not any("lora_" in name for name, _ in final.named_parameters())
+    assert not list((out / "final").rglob("adapter_config.json"))
+    texts = ["a red square", "ein rot quadrat"]
+    from st_unimr import build_unimr
+
+    base = build_unimr(text_model=str(out / "tiny-text-model"), image_model="efficientnet-lite0", intents=["a", "b"])
+    assert not np.allclose(final.encode_query(texts), base.encode_query(texts), atol=1e-4)
