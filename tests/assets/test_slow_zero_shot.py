@@ -59,3 +59,19 @@ def test_translations_retrieve_their_english_source(model, lang):
     accuracy = float(((queries @ english.T).argmax(axis=1) == np.arange(len(queries))).mean())
     print(f"{lang}: translation -> English accuracy {accuracy:.2f} among {len(english)} candidates")
     assert accuracy >= 0.9
+
+
+def test_lite2_by_name_gets_imagenet_weights_and_a_zero_shot_head(tiny_text_dir):
+    import torch
+    from safetensors.torch import load_file
+
+    from st_unimr import build_unimr
+    from st_unimr.assets import ensure_image_backbone
+    from st_unimr.modules.module_lookup import find_image_encoder
+
+    model = build_unimr(text_model=tiny_text_dir, image_model="efficientnet-lite2", intents=["a", "b"])
+    encoder = find_image_encoder(model)
+    expected = load_file(str(ensure_image_backbone("lite2")))
+    state = encoder.backbone.model.state_dict()
+    assert all(torch.equal(state[key], value) for key, value in expected.items())
+    assert encoder.projection == "prototypes" and encoder.prototypes.abs().sum() > 0

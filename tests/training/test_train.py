@@ -149,6 +149,12 @@ def test_lora_stage1_is_merged_into_a_plain_encoder(fixture_home, tmp_path):
     assert not list((out / "final").rglob("adapter_config.json"))
     texts = ["a red square", "ein rot quadrat"]
     from st_unimr import build_unimr
+    from st_unimr.testing import TINY_EFFICIENTNET
 
-    base = build_unimr(text_model=str(out / "tiny-text-model"), image_model="efficientnet-lite0", intents=["a", "b"])
+    base = build_unimr(
+        text_model=str(out / "tiny-text-model"),
+        image_backbone_kwargs=TINY_EFFICIENTNET,
+        image_projection="linear",
+        intents=["a", "b"],
+    )
     assert not np.allclose(final.encode_query(texts), base.encode_query(texts), atol=1e-4)
