@@ -7,7 +7,7 @@ from datasets import Dataset, DatasetDict
 from mteb.abstasks.classification import AbsTaskClassification
 
 from st_unimr.mteb.task_data import _col, select_languages, subsample
-from st_unimr.mteb.task_metadata import unimr_task_metadata
+from st_unimr.mteb.task_metadata import for_loaded_data, unimr_task_metadata
 
 __all__ = ["UniMRIntentClassification"]
 
@@ -93,10 +93,7 @@ class UniMRIntentClassification(AbsTaskClassification):
             "langs": langs,
             "n_experiments": n_experiments,
         }
-        revision = getattr(test, "_fingerprint", None) or "in-memory"
-        self.metadata = self.metadata.model_copy(
-            update={"eval_langs": eval_langs, "dataset": {**self.metadata.dataset, "revision": revision}}
-        )
+        self.metadata = for_loaded_data(self.metadata, eval_langs, test)
         super().__init__(**kwargs)
 
     def unload_data(self) -> None:

@@ -7,6 +7,8 @@ from datasets import Dataset
 from mteb.abstasks.retrieval import AbsTaskRetrieval
 from mteb.abstasks.retrieval_dataset_loaders import RetrievalSplitData
 
+from st_unimr.mteb.task_metadata import for_loaded_data
+
 __all__ = ["UniMRRetrievalTask"]
 
 logger = logging.getLogger(__name__)
@@ -72,10 +74,7 @@ class UniMRRetrievalTask(AbsTaskRetrieval):
             "min_queries": min_queries,
             "langs": langs,
         }
-        revision = getattr(data, "_fingerprint", None) or "in-memory"
-        self.metadata = self.metadata.model_copy(
-            update={"eval_langs": eval_langs, "dataset": {**self.metadata.dataset, "revision": revision}}
-        )
+        self.metadata = for_loaded_data(self.metadata, eval_langs, data)
         super().__init__(**kwargs)
 
     def _languages(self, data: Dataset) -> tuple[dict[str, int], dict[str, list[str]]]:

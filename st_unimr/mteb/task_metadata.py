@@ -6,7 +6,7 @@ from typing import Any
 
 from mteb.abstasks.task_metadata import TaskMetadata
 
-__all__ = ["unimr_task_metadata"]
+__all__ = ["for_loaded_data", "unimr_task_metadata"]
 
 REFERENCE = "https://arxiv.org/abs/2601.14714"
 
@@ -50,3 +50,11 @@ def unimr_task_metadata(
         "bibtex_citation": "",
     }
     return TaskMetadata(**fields)
+
+
+def for_loaded_data(metadata: TaskMetadata, eval_langs: dict[str, list[str]], data: Any) -> TaskMetadata:
+    """The task's metadata for the data actually loaded: its language subsets and, as revision, its fingerprint."""
+    revision = getattr(data, "_fingerprint", None) or "in-memory"
+    return metadata.model_copy(
+        update={"eval_langs": eval_langs, "dataset": {**metadata.dataset, "revision": revision}}
+    )
