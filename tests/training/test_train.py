@@ -41,17 +41,22 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
 
 def test_killed_run_resumes_from_its_last_checkpoint(fixture_home, tmp_path):
     out = tmp_path / "run"
-    slow = ["--set", "stage3.epochs=10", "--set", "stage3.save_steps=2"]
+    # Long enough (120 steps) that the kill, sent as soon as the first checkpoint appears, lands mid-stage.
+    slow = ["--set", "stage3.epochs=40", "--set", "stage3.save_steps=2"]
     process = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *slow, wait=False)
     deadline = time.time() + 400
-    while time.time() < deadline and not list((out / "stage3").glob("checkpoint-*")):
-        time.sleep(0.5)
-    assert list((out / "stage3").glob("checkpoint-*")), "stage 3 never wrote a checkpoint"
-    time.sleep(1.0)
+    # Kill as soon as one checkpoint is complete (the trainer writes trainer_state.json last); a kill during the write
+    # of a later one is what test_resume_skips_a_half_written_checkpoint covers.
+    while time.time() < deadline and not list((out / "stage3").glob("checkpoint-*/trainer_state.json")):
+        time.sleep(0.05)
+    assert list((out / "stage3").glob("checkpoint-*/trainer_state.json")), "stage 3 never completed a checkpoint"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
     assert not (out / "final").exists()
-    checkpoints = sorted((out / "stage3").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    checkpoints = sorted(
+        (p.parent for p in (out / "stage3").glob("checkpoint-*/trainer_state.json")),
+        key=lambda p: int(p.name.split("-")[1]),
+    )
     # The kill may land while a checkpoint is being written: the trainer's own rename makes the last complete one win.
     resumed = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *slow, "--resume")
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
