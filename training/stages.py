@@ -23,7 +23,7 @@ from training.loss_recorder import LossRecorder
 from training.stage_data import image_text_train, intents_train, text_pairs_train
 from training.trainable import set_trainable
 
-__all__ = ["StageResult", "run_stage"]
+__all__ = ["last_complete_checkpoint", "run_stage", "save_atomically", "write_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,6 @@ NEW_PARAMETERS = (
     r"(head_hidden|head_out|label_embeddings|attention_query|fusion_proj|fusion_gate|fusion_scale|prototypes"
     r"|image\.0\.linear)"
 )
-
-
-class StageResult(dict):
-    """What a stage reports: wall time, samples, samples/s, peak RSS, trainable parameters."""
 
 
 def peak_rss_mb() -> float:
@@ -82,8 +78,11 @@ def run_stage(
     stage_dir: Path,
     resume: bool,
     loss_records: list,
-) -> StageResult:
-    """Train one stage into ``stage_dir`` (checkpoints under it); resumes from its last checkpoint when asked."""
+) -> dict[str, Any]:
+    """Train one stage into ``stage_dir`` (checkpoints under it); resumes from its last checkpoint when asked.
+
+    Returns what the stage reports: datasets, steps, wall time, samples/s, peak RSS, trainable parameters.
+    """
     stage_config: StageConfig = getattr(config, f"stage{stage}")
     use_lora = stage == 1 and stage_config.finetune == "lora"
     if use_lora:
@@ -153,7 +152,7 @@ def run_stage(
     wall = time.perf_counter() - start
     if use_lora:
         merge_lora(model)
-    return StageResult(
+    return dict(
         stage=stage,
         datasets={name: len(dataset) for name, dataset in datasets.items()},
         steps=trainer.state.global_step,

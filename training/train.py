@@ -103,12 +103,7 @@ def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks:
     metrics: dict[str, float] = {}
     for evaluator in evaluators(config.data, split, tasks).values():
         metrics.update(evaluator(model))
-    headline = {
-        key: round(value, 4)
-        for key, value in metrics.items()
-        if key.endswith(("recall@1", "recall@10", "ndcg@10", "intents_accuracy", "intents_macro_f1"))
-    }
-    logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline}")
+    logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline(metrics)}")
     return {key: float(value) for key, value in metrics.items()}
 
 
@@ -190,7 +185,7 @@ def main(argv: list[str] | None = None) -> Path:
             result["dev"] = evaluate(model, config, "dev", eval_tasks)
             result["loss_records"] = records
             save_atomically(model, stage_dir / "model")
-            state["stages"][f"stage{stage}"] = dict(result)
+            state["stages"][f"stage{stage}"] = result
             write_json(metrics_path, state)
         barrier()
 
