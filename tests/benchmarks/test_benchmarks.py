@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 
 import pytest
 import torch
@@ -159,11 +160,34 @@ def test_corpus_scale_result(tiny_unimr_factory):
     pools = {"en": [f"word{i}" for i in range(30)], "de": [f"wort{i}" for i in range(30)]}
     texts = corpus_scale.synthetic_texts(40, pools, seed=1)
     assert texts == corpus_scale.synthetic_texts(40, pools, seed=1)
-    result = corpus_scale.run(tiny_unimr_factory(), texts, processes=1, windows=2, chunk_size=10, batch_size=8)
-    windows = result["figures"]["windows"]
-    assert [w["texts"] for w in windows] == [20, 20]
-    assert all(w["embedding_shape"][0] == 20 and w["peak_rss_total_mb"] >= w["peak_rss_own_mb"] > 0 for w in windows)
+    model = tiny_unimr_factory()
+    reference = model.encode_document(texts[:20], batch_size=8, convert_to_numpy=True)
+    result = corpus_scale.run(model, texts, processes=1, windows=2, compare_windows=1, chunk_size=10, batch_size=8)
+    figures = result["figures"]
+    headline, compared = figures["windows"]["fixed-mmap-threshold"], figures["windows"]["glibc-default"]
+    assert [w["texts"] for w in headline] == [20, 20] and [w["texts"] for w in compared] == [20]
+    for window in headline + compared:
+        assert window["embedding_shape"] == (20, reference.shape[1])
+        # the workers were sampled: private memory is part of RSS, PSS counts shared pages only partly
+        workers = window["workers_after_mb"]
+        assert 0 < workers["uss"] <= workers["pss"] <= workers["rss"]
+        assert window["peak_rss_mb"] >= window["main_after_mb"]["rss"] > 0
+    assert figures["comparison"]["texts"] == 20 and figures["comparison"]["speed_ratio_fixed_vs_default"] > 0
     _assert_table_shapes(result)
+
+
+def test_start_pool_sets_the_environment_of_the_workers_only(tiny_unimr_factory, monkeypatch):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    model = tiny_unimr_factory()
+    pool = corpus_scale.start_pool(model, 1, {"MALLOC_MMAP_THRESHOLD_": "65536"})
+    try:
+        import psutil
+
+        environ = psutil.Process(pool["processes"][0].pid).environ()
+        assert environ.get("MALLOC_MMAP_THRESHOLD_") == "65536"
+        assert "MALLOC_MMAP_THRESHOLD_" not in os.environ
+    finally:
+        model.stop_multi_process_pool(pool)
 
 
 def test_helpers_and_report():
