@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -66,6 +68,8 @@ class StageConfig:
     tasks: list[str] = field(default_factory=lambda: ["image_text", "text_pairs", "intents"])
     sampler: Literal["round_robin", "proportional"] = "round_robin"
     head_learning_rate: float | None = None
+    # the fusion gate's scale starts at 0 (a fresh model embeds like its encoder); null: it trains at the head rate
+    fusion_learning_rate: float | None = None
 
 
 @dataclass
@@ -95,17 +99,43 @@ def _build(cls: type, values: dict[str, Any], where: str, source: str) -> Any:
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {unknown} in {where}; known: {sorted(known)}")
-    defaults = cls()
+    hints = typing.get_type_hints(cls)
     kwargs = {}
     for key, value in values.items():
-        default = getattr(defaults, key)
-        if isinstance(default, bool) and not isinstance(value, bool):
-            raise ConfigError(f"{source}: {where}.{key} must be true or false, got {value!r}")
-        if isinstance(default, (int, float)) and not isinstance(default, bool) and value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{source}: {where}.{key} must be a number, got {value!r}")
-        kwargs[key] = value
+        kwargs[key] = _check_type(value, hints[key], f"{where}.{key}", source)
     return cls(**kwargs)
+
+
+def _check_type(value: Any, hint: Any, key: str, source: str) -> Any:
+    """``value`` if it fits the field's type hint; numbers written like ``1e-2`` (a string to YAML 1.1) become
+    floats. Raises ConfigError naming the file and the key otherwise."""
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    members = set(typing.get_args(hint)) if union else {hint}
+    if value is None:
+        if type(None) in members:
+            return None
+        raise ConfigError(f"{source}: {key} must not be null")
+    expected = members - {type(None)}
+    if bool in expected:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
+        return value
+    if float in expected or int in expected:
+        if isinstance(value, str) and float in expected:
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{source}: {key} must be a number, got {value!r}")
+        if float not in expected and not isinstance(value, int):
+            raise ConfigError(f"{source}: {key} must be a whole number, got {value!r}")
+        return value
+    if str in expected and not isinstance(value, str):
+        raise ConfigError(f"{source}: {key} must be a string, got {value!r}")
+    if list in {typing.get_origin(a) for a in expected} and not isinstance(value, list):
+        raise ConfigError(f"{source}: {key} must be a list, got {value!r}")
+    return value
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
@@ -136,7 +166,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainCo
     unknown = sorted(set(raw) - top)
     if unknown:
         raise ConfigError(f"{source}: unknown top-level key(s) {unknown}; known: {sorted(top)}")
-    kwargs = {key: value for key, value in raw.items() if key not in _SECTIONS}
+    hints = typing.get_type_hints(TrainConfig)
+    kwargs = {key: _check_type(value, hints[key], key, source) for key, value in raw.items() if key not in _SECTIONS}
     for name, cls in _SECTIONS.items():
         if name in raw:
             kwargs[name] = _build(cls, raw[name], name, source)

@@ -126,6 +126,12 @@ def run_stage(
     if stage_config.head_learning_rate is not None:
         # The freshly initialised parts (intent head, fusion gate, image projection) learn faster than the encoder.
         args.learning_rate_mapping = {NEW_PARAMETERS: stage_config.head_learning_rate}
+    if stage_config.fusion_learning_rate is not None and any(
+        name.endswith("fusion_scale") for name, _ in model.named_parameters()
+    ):
+        # A later pattern takes its parameters out of the earlier groups. The scale gates every gradient that
+        # reaches the fusion projection, so at the head rate it stays near its initial 0 over a short stage 3.
+        args.learning_rate_mapping = {**args.learning_rate_mapping, r"fusion_scale": stage_config.fusion_learning_rate}
     train_dataset = DatasetDict(datasets) if len(datasets) > 1 else next(iter(datasets.values()))
     losses = _losses(stage, model, stage_config, list(datasets))
     trainer_ref: dict[str, SentenceTransformerTrainer] = {}

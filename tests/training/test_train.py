@@ -115,6 +115,11 @@ def test_ablation_switches_map_to_the_config():
         ("model:\n  fusion: concat\n", "model.fusion"),
         ("- a list\n", "top level must be a mapping"),
         ("model: [\n", "not valid YAML"),
+        ("stage3:\n  head_learning_rate: fast\n", "stage3.head_learning_rate must be a number"),
+        ("stage1:\n  batch_size: 3.5\n", "stage1.batch_size must be a whole number"),
+        ("seed: abc\n", "seed must be a number"),
+        ("evaluate_untrained: 1\n", "evaluate_untrained must be true or false"),
+        ("stage3:\n  tasks: intents\n", "stage3.tasks must be a list"),
     ],
 )
 def test_bad_configs_name_the_file_and_key(tmp_path, text, message):
@@ -123,6 +128,12 @@ def test_bad_configs_name_the_file_and_key(tmp_path, text, message):
     with pytest.raises(ConfigError, match="bad.yaml") as info:
         load_config(path)
     assert message in str(info.value)
+
+
+def test_numbers_in_exponent_notation_are_floats():
+    # YAML 1.1 reads 1e-2 (no dot) as a string; a learning rate like that once crashed inside the scheduler.
+    config = load_config(QUICK, ["stage3.fusion_learning_rate=1e-2", "stage3.head_learning_rate=5e-4"])
+    assert config.stage3.fusion_learning_rate == 0.01 and config.stage3.head_learning_rate == 0.0005
 
 
 def test_resume_skips_a_half_written_checkpoint(tmp_path):
