@@ -23,7 +23,7 @@ from training.loss_recorder import LossRecorder
 from training.stage_data import image_text_train, intents_train, text_pairs_train
 from training.trainable import set_trainable
 
-__all__ = ["last_complete_checkpoint", "run_stage", "save_atomically", "write_json"]
+__all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "save_atomically", "write_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,25 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
         else:
             losses[name] = MultipleNegativesRankingLoss(model)
     return losses
+
+
+def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig) -> dict[str, float]:
+    """The trainer's ``learning_rate_mapping`` (parameter-name regex -> learning rate) for one stage.
+
+    The freshly initialised parts (intent head, fusion gate, image projection) take ``head_learning_rate``; the
+    fusion scale takes ``fusion_learning_rate`` when set. In sentence-transformers a later pattern takes its
+    parameters out of the earlier groups, so the scale's own rate wins over the head rate.
+    """
+    mapping: dict[str, float] = {}
+    if stage_config.head_learning_rate is not None:
+        mapping[NEW_PARAMETERS] = stage_config.head_learning_rate
+    if stage_config.fusion_learning_rate is not None and any(
+        name.endswith("fusion_scale") for name, _ in model.named_parameters()
+    ):
+        # The scale starts at 0 and multiplies every gradient that reaches the fusion projection, so at the head
+        # rate it stays near 0 over a short stage 3 (mean |scale| 0.005 after the default run).
+        mapping[r"fusion_scale"] = stage_config.fusion_learning_rate
+    return mapping
 
 
 def run_stage(
@@ -123,15 +142,7 @@ def run_stage(
         ddp_find_unused_parameters=False if world_size > 1 else None,
         disable_tqdm=False,
     )
-    if stage_config.head_learning_rate is not None:
-        # The freshly initialised parts (intent head, fusion gate, image projection) learn faster than the encoder.
-        args.learning_rate_mapping = {NEW_PARAMETERS: stage_config.head_learning_rate}
-    if stage_config.fusion_learning_rate is not None and any(
-        name.endswith("fusion_scale") for name, _ in model.named_parameters()
-    ):
-        # A later pattern takes its parameters out of the earlier groups. The scale gates every gradient that
-        # reaches the fusion projection, so at the head rate it stays near its initial 0 over a short stage 3.
-        args.learning_rate_mapping = {**args.learning_rate_mapping, r"fusion_scale": stage_config.fusion_learning_rate}
+    args.learning_rate_mapping = learning_rate_mapping(model, stage_config)
     train_dataset = DatasetDict(datasets) if len(datasets) > 1 else next(iter(datasets.values()))
     losses = _losses(stage, model, stage_config, list(datasets))
     trainer_ref: dict[str, SentenceTransformerTrainer] = {}

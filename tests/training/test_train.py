@@ -174,3 +174,40 @@ def test_lora_stage1_is_merged_into_a_plain_encoder(fixture_home, tmp_path):
         intents=["a", "b"],
     )
     assert not np.allclose(final.encode_query(texts), base.encode_query(texts), atol=1e-4)
+
+
+@pytest.mark.parametrize("fusion", ["gated", "none"])
+def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, fusion):
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from training.config import StageConfig
+    from training.stages import learning_rate_mapping
+
+    model = tiny_unimr_factory(fusion=fusion)
+    stage = StageConfig(learning_rate=1e-5, head_learning_rate=5e-4, fusion_learning_rate=1e-2)
+    mapping = learning_rate_mapping(model, stage)
+    assert (r"fusion_scale" in mapping) == (fusion == "gated")
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path),
+        learning_rate=1e-5,
+        use_cpu=True,
+        report_to=[],
+        learning_rate_mapping=mapping,
+        router_mapping={"anchor": "query", "positive": "document"},
+    )
+    data = Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", "d"]})
+    trainer = SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=data, loss=MultipleNegativesRankingLoss(model)
+    )
+    optimizer = trainer.create_optimizer()
+    rate = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
+    named = dict(model.named_parameters())
+    scale = [name for name in named if name.endswith("fusion_scale")]
+    assert len(scale) == (1 if fusion == "gated" else 0)
+    for name in scale:
+        assert rate[id(named[name])] == 1e-2
+    head = next(name for name in named if "head_out" in name)
+    encoder = next(name for name in named if "encoder.layer" in name and named[name].requires_grad)
+    assert rate[id(named[head])] == 5e-4 and rate[id(named[encoder])] == 1e-5
