@@ -71,6 +71,19 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
     return losses
 
 
+class _RankZeroSavingTrainer(SentenceTransformerTrainer):
+    """SentenceTransformerTrainer whose checkpoints are written by the saving rank only.
+
+    transformers 5 calls ``_save`` on every rank (non-writer ranks are expected to return early), but
+    sentence-transformers' ``_save`` assumes it only runs on rank 0: under torchrun both ranks wrote the same
+    checkpoint folder, and their atomic renames of ``config_sentence_transformers.json`` raced (a flaky DDP test).
+    """
+
+    def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+        if self.args.should_save:
+            super()._save(output_dir, state_dict=state_dict)
+
+
 def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig) -> dict[str, float]:
     """The trainer's ``learning_rate_mapping`` (parameter-name regex -> learning rate) for one stage.
 
@@ -154,7 +167,7 @@ def run_stage(
         name: LossRecorder(loss, name, loss_records, current_step, touch_all_parameters=world_size > 1)
         for name, loss in losses.items()
     }
-    trainer = SentenceTransformerTrainer(
+    trainer = _RankZeroSavingTrainer(
         model=model,
         args=args,
         train_dataset=train_dataset,
