@@ -333,7 +333,7 @@ def run(
         summary.append(
             [
                 "speed, fixed threshold vs glibc default (same texts)",
-                f"{speed[FIXED_THRESHOLD] / speed[GLIBC_DEFAULT]:.2f}x",
+                f"{figures['comparison']['speed_ratio_fixed_vs_default']:.2f}x",
             ]
         )
     tables.append({"title": "Summary", "columns": ["measure", "value"], "rows": summary})

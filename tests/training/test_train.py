@@ -179,12 +179,28 @@ def test_lora_stage1_is_merged_into_a_plain_encoder(fixture_home, tmp_path):
     assert not np.allclose(final.encode_query(texts), base.encode_query(texts), atol=1e-4)
 
 
-@pytest.mark.parametrize("fusion", ["gated", "none"])
-def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, fusion):
+def _pair_trainer(model, tmp_path, **arguments):
+    """The trainer class run_stage uses, on two anchor/positive pairs."""
     from datasets import Dataset
-    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers import SentenceTransformerTrainingArguments
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
+    from training.stages import _RankZeroSavingTrainer
+
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path),
+        use_cpu=True,
+        report_to=[],
+        router_mapping={"anchor": "query", "positive": "document"},
+        **arguments,
+    )
+    data = Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", "d"]})
+    loss = MultipleNegativesRankingLoss(model)
+    return _RankZeroSavingTrainer(model=model, args=args, train_dataset=data, loss=loss)
+
+
+@pytest.mark.parametrize("fusion", ["gated", "none"])
+def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, fusion):
     from training.config import StageConfig
     from training.stages import learning_rate_mapping
 
@@ -192,18 +208,7 @@ def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, f
     stage = StageConfig(learning_rate=1e-5, head_learning_rate=5e-4, fusion_learning_rate=1e-2)
     mapping = learning_rate_mapping(model, stage)
     assert (r"fusion_scale" in mapping) == (fusion == "gated")
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(tmp_path),
-        learning_rate=1e-5,
-        use_cpu=True,
-        report_to=[],
-        learning_rate_mapping=mapping,
-        router_mapping={"anchor": "query", "positive": "document"},
-    )
-    data = Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", "d"]})
-    trainer = SentenceTransformerTrainer(
-        model=model, args=args, train_dataset=data, loss=MultipleNegativesRankingLoss(model)
-    )
+    trainer = _pair_trainer(model, tmp_path, learning_rate=1e-5, learning_rate_mapping=mapping)
     optimizer = trainer.create_optimizer()
     rate = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
     named = dict(model.named_parameters())
@@ -218,25 +223,10 @@ def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, f
 
 def test_only_the_saving_rank_writes_checkpoints(tiny_unimr_factory, tmp_path, monkeypatch):
     # transformers 5 calls Trainer._save on every rank; two ranks writing one folder raced under torchrun.
-    from datasets import Dataset
-    from sentence_transformers import SentenceTransformerTrainingArguments
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-
-    from training.stages import _RankZeroSavingTrainer
-
-    model = tiny_unimr_factory()
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(tmp_path),
-        use_cpu=True,
-        report_to=[],
-        router_mapping={"anchor": "query", "positive": "document"},
-    )
-    data = Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", "d"]})
-    loss = MultipleNegativesRankingLoss(model)
-    trainer = _RankZeroSavingTrainer(model=model, args=args, train_dataset=data, loss=loss)
-    monkeypatch.setattr(type(args), "should_save", property(lambda self: False))
+    trainer = _pair_trainer(tiny_unimr_factory(), tmp_path)
+    monkeypatch.setattr(type(trainer.args), "should_save", property(lambda self: False))
     trainer._save(str(tmp_path / "other-rank"))
     assert not (tmp_path / "other-rank" / "modules.json").exists()
-    monkeypatch.setattr(type(args), "should_save", property(lambda self: True))
+    monkeypatch.setattr(type(trainer.args), "should_save", property(lambda self: True))
     trainer._save(str(tmp_path / "rank0"))
     assert (tmp_path / "rank0" / "modules.json").is_file()
