@@ -13,12 +13,13 @@ from typing import Any
 
 import torch
 from datasets import Dataset, DatasetDict
+from peft import PeftModel
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
 
 from st_unimr.losses import IntentClassificationLoss
 from training.config import StageConfig, TrainConfig
-from training.lora import add_lora, merge_lora
+from training.lora import add_lora, load_lora_state, merge_lora, save_lora_state
 from training.loss_recorder import LossRecorder
 from training.stage_data import image_text_train, intents_train, text_pairs_train
 from training.trainable import set_trainable
@@ -79,9 +80,20 @@ class _RankZeroSavingTrainer(SentenceTransformerTrainer):
     checkpoint folder, and their atomic renames of ``config_sentence_transformers.json`` raced (a flaky DDP test).
     """
 
+    lora_model: PeftModel | None = None
+
     def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
         if self.args.should_save:
             super()._save(output_dir, state_dict=state_dict)
+            if self.lora_model is not None:
+                save_lora_state(self.lora_model, output_dir or self.args.output_dir)
+
+    def _load_from_checkpoint(self, checkpoint_path: str) -> None:
+        if self.lora_model is None:
+            super()._load_from_checkpoint(checkpoint_path)
+        else:
+            # The stage's base weights were rebuilt from the previous stage; only the adapters changed since.
+            load_lora_state(self.lora_model, checkpoint_path)
 
 
 def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig) -> dict[str, float]:
@@ -117,8 +129,7 @@ def run_stage(
     """
     stage_config: StageConfig = getattr(config, f"stage{stage}")
     use_lora = stage == 1 and stage_config.finetune == "lora"
-    if use_lora:
-        add_lora(model, stage_config.lora_r, stage_config.lora_alpha)
+    lora_model = add_lora(model, stage_config.lora_r, stage_config.lora_alpha) if use_lora else None
     trainable = set_trainable(model, stage, lora=use_lora, trainable_layers=stage_config.trainable_layers)
     datasets = _stage_datasets(stage, config)
 
@@ -173,6 +184,7 @@ def run_stage(
         train_dataset=train_dataset,
         loss=wrapped if len(wrapped) > 1 else next(iter(wrapped.values())),
     )
+    trainer.lora_model = lora_model
     trainer_ref["trainer"] = trainer
     checkpoint = last_complete_checkpoint(stage_dir) if resume else None
     if checkpoint:
@@ -180,8 +192,8 @@ def run_stage(
     start = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=checkpoint)
     wall = time.perf_counter() - start
-    if use_lora:
-        merge_lora(model)
+    if lora_model is not None:
+        merge_lora(model, lora_model)
     return dict(
         stage=stage,
         datasets={name: len(dataset) for name, dataset in datasets.items()},
