@@ -10,8 +10,14 @@ except ImportError:
 
 from safetensors.torch import load_file as load_safetensors_file
 from torch import Tensor, nn
-from transformers import AutoConfig, AutoImageProcessor, AutoModel, CLIPVisionConfig, CLIPVisionModelWithProjection
-from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+from transformers import (
+    AutoConfig,
+    AutoImageProcessor,
+    AutoModel,
+    CLIPImageProcessorPil,
+    CLIPVisionConfig,
+    CLIPVisionModelWithProjection,
+)
 
 from st_unimr.modules.efficientnet_lite import EfficientNetLite
 

@@ -9,11 +9,11 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processor
 from transformers import (
     BertConfig,
     BertModel,
+    CLIPImageProcessorPil,
     CLIPVisionConfig,
     CLIPVisionModelWithProjection,
     PreTrainedTokenizerFast,
 )
-from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
 __all__ = ["TINY_EFFICIENTNET", "save_tiny_clip_vision", "save_tiny_text_model", "tiny_tokenizer"]
 

@@ -183,6 +183,9 @@ def test_start_pool_sets_the_environment_of_the_workers_only(tiny_unimr_factory,
     try:
         import psutil
 
+        # A worker read while it is still being exec'd reports an empty environment (seen on fresh machines); one
+        # that has answered an encode request is fully started.
+        assert model.encode(["a red square"], pool=pool).shape[0] == 1
         environ = psutil.Process(pool["processes"][0].pid).environ()
         assert environ.get("MALLOC_MMAP_THRESHOLD_") == "65536"
         assert "MALLOC_MMAP_THRESHOLD_" not in os.environ

@@ -8,13 +8,13 @@ import torch
 from PIL import Image
 from transformers import (
     CLIPConfig,
+    CLIPImageProcessorPil,
     CLIPModel,
     SiglipConfig,
     SiglipModel,
     SiglipVisionConfig,
     SiglipVisionModel,
 )
-from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
 
 from st_unimr.modules import ImageEncoder
