@@ -78,7 +78,9 @@ def encode(
         raise InvalidInputTypeError("inputs must be a text, an image, or a list of them; got None")
     single = (
         isinstance(inputs, (str, Path, Image.Image, dict))
-        or (isinstance(inputs, (np.ndarray, torch.Tensor)) and inputs.ndim in (2, 3))
+        # A 4-D array is a batch of images; any other numeric array is one input (refused unless 2-D or 3-D).
+        or (isinstance(inputs, torch.Tensor) and inputs.ndim != 4)
+        or (isinstance(inputs, np.ndarray) and inputs.ndim != 4 and inputs.dtype.kind not in "UO")
         or not isinstance(inputs, Iterable)
     )
     items = [inputs] if single else list(inputs)

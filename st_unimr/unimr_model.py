@@ -62,7 +62,9 @@ class UniMRModel(SentenceTransformer):
         except TypeError:
             return super().encode(inputs, *args, **kwargs)  # sentence-transformers words argument errors itself
         options = bound.arguments
-        check_task(options.get("kwargs", {}).get("task"), self.tasks)
+        task = options.get("kwargs", {}).get("task")
+        if task is not None and task not in TASKS:
+            check_task(task, self.tasks)
         truncate_dim = options.get("truncate_dim")
         if truncate_dim is None:
             check_truncate_dim(self.truncate_dim, full_embedding_dimension(self), "model.truncate_dim")

@@ -83,6 +83,13 @@ def test_arrays_that_are_not_images_name_their_shape(model, encoder, shape):
 
 
 @pytest.mark.parametrize("encoder", ENCODERS)
+@pytest.mark.parametrize("shape", [(10,), (1, 2, 3, 8, 8)])
+def test_a_single_array_that_is_not_an_image_names_its_shape(model, encoder, shape):
+    with pytest.raises(ImageInputError, match=rf"ndarray of shape \({', '.join(map(str, shape))},?\):"):
+        _encoders(model)[encoder](np.zeros(shape, dtype=np.float32))
+
+
+@pytest.mark.parametrize("encoder", ENCODERS)
 def test_a_2d_array_is_a_grayscale_image_not_audio(model, encoder):
     gray = np.full((24, 24), 0.5, dtype=np.float32)
     rgb = np.repeat(gray[..., None], 3, axis=-1)
@@ -170,6 +177,8 @@ def test_valid_inputs_keep_their_results(model, files):
     np.testing.assert_allclose(model.encode({"text": "a dog"}), model.encode("a dog"), atol=1e-6)
     assert model.encode(sentences=["a dog"]).shape == (1, 32)  # sentence-transformers' deprecated name
     assert model.encode(np.array(["a dog", "a cat"])).shape == (2, 32)
+    assert st_unimr.encode(model, np.array(["a dog", "a cat"])).shape == (2, 32)
+    assert st_unimr.encode(model, np.zeros((2, 16, 16, 3), dtype=np.uint8)).shape == (2, 32)  # a batch of images
     assert model.encode([]).shape == (0,)
     assert st_unimr.encode(model, "\u00e9t\u00e9 \U0001f600").shape == (32,)
 
