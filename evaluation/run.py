@@ -72,6 +72,27 @@ def _standard_tasks(names: list[str], notes: list[str], status: dict[str, str]) 
     return tasks
 
 
+def _unknown_mteb_tasks(names: list[str]) -> list[str]:
+    """The names mteb does not know (looked up in its registry, offline)."""
+    if not names:
+        return []
+    import mteb
+
+    unknown = []
+    for name in names:
+        try:
+            mteb.get_task(name)
+        except KeyError:
+            unknown.append(name)
+    return unknown
+
+
+def _mteb_version() -> str:
+    import mteb
+
+    return mteb.__version__
+
+
 def run_evaluation(
     specs: list[ModelSpec],
     tasks: list,
@@ -192,12 +213,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
-    specs = parse_models(args.model, args.model_label, args.baselines)
+    try:
+        specs = parse_models(args.model, args.model_label, args.baselines)
+    except ValueError as exc:
+        parser.error(str(exc))
     if not specs:
         parser.error("give --model and/or --baselines")
+    for option in ("max_queries_per_lang", "max_langs", "n_experiments", "batch_size"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            parser.error(f"--{option.replace('_', '-')} must be >= 1, got {value}")
     names = args.tasks if args.tasks else list(TASKS)
     custom = [name for name in names if name in TASKS]
     standard = [name for name in names if name not in TASKS]
+    unknown = _unknown_mteb_tasks(standard)
+    if unknown:
+        parser.error(
+            f"unknown task(s) {unknown}: neither st-unimr tasks ({', '.join(TASKS)}) nor tasks known to mteb "
+            f"{_mteb_version()}"
+        )
     caps = {"max_queries_per_lang": args.max_queries_per_lang, "max_langs": args.max_langs}
     tasks = unimr_tasks([n for n in custom if n != "UniMRIntentClassification"], **caps)
     if "UniMRIntentClassification" in custom:

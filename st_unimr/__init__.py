@@ -10,15 +10,25 @@ __version__ = "0.1.0"
 # Attributes resolve on first use: `python -m st_unimr.assets fetch` and `python -m st_unimr.data build` then do not
 # pay for importing sentence-transformers and transformers up front.
 _EXPORTS = {
+    "ConfigError": "st_unimr.errors",
     "ImageEncoder": "st_unimr.modules.image_encoder",
+    "ImageInputError": "st_unimr.errors",
     "IntentClassificationLoss": "st_unimr.losses.intent_classification_loss",
+    "InvalidCheckpointError": "st_unimr.errors",
+    "InvalidInputError": "st_unimr.errors",
+    "InvalidInputTypeError": "st_unimr.errors",
+    "MissingCheckpointFileError": "st_unimr.errors",
+    "ModelNotFoundError": "st_unimr.errors",
     "NLUFeatureFusion": "st_unimr.modules.nlu_feature_fusion",
-    "UnsafeModelError": "st_unimr.loading",
+    "UniMRError": "st_unimr.errors",
+    "UniMRModel": "st_unimr.unimr_model",
+    "UnsafeModelError": "st_unimr.errors",
     "build_unimr": "st_unimr.builder",
     "encode": "st_unimr.encoding",
     "load": "st_unimr.loading",
     "predict_intent": "st_unimr.intents",
     "push_to_hub": "st_unimr.hub",
+    "save": "st_unimr.saving",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

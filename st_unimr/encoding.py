@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -9,48 +8,28 @@ import numpy as np
 import torch
 from PIL import Image
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.base.modality import is_image_url_or_path
 
-from st_unimr.modules.image_loading import ImageInputError, describe_input
+from st_unimr.errors import InvalidInputTypeError
+from st_unimr.validation import check_task, check_truncate_dim, full_embedding_dimension, prepare_input
 
 __all__ = ["encode", "input_modality"]
-
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tiff", ".tif", ".webp")
 
 
 def input_modality(value: Any, index: int | None = None) -> Literal["text", "image"]:
     """Decide whether one input is a text or an image, with a clear error for anything else.
 
     Strings are texts, except image URLs, ``data:image/`` URIs and strings that name an image file (an image suffix
-    and no whitespace). A string that names a missing image file is an error rather than silently embedded as the
-    text of its path; ``pathlib.Path`` objects are always images.
+    and no whitespace). A string that names a missing image file, or a folder, is an error rather than silently
+    embedded as the text of its path; ``pathlib.Path`` objects are always images. See
+    :func:`st_unimr.validation.prepare_input`.
 
     Raises:
-        TypeError: The input is neither a text nor an image (``None``, numbers, ...).
-        ImageInputError: The input names an image file that does not exist.
+        InvalidInputTypeError: The input is neither a text nor an image (``None``, numbers, ...); also a TypeError.
+        InvalidInputError: A text with a lone surrogate.
+        ImageInputError: The input names an image file that does not exist, or a folder, or is an array that is
+            not an image.
     """
-    where = "" if index is None else f" (input {index})"
-    if isinstance(value, str):
-        if is_image_url_or_path(value):
-            return "image"
-        if value.lower().endswith(_IMAGE_SUFFIXES) and not any(ch.isspace() for ch in value):
-            if not os.path.exists(value):
-                raise ImageInputError(
-                    f"Image file not found: {value!r}{where}. To embed this string as text, call "
-                    "model.encode directly."
-                )
-            return "image"
-        return "text"
-    if isinstance(value, (Path, Image.Image, np.ndarray, torch.Tensor)):
-        if isinstance(value, Path) and not value.is_file():
-            raise ImageInputError(f"Image file not found: {str(value)!r}{where}")
-        return "image"
-    if isinstance(value, dict) and set(value) == {"image"}:
-        return "image"
-    raise TypeError(
-        f"Cannot embed {describe_input(value)}{where}: expected a string (text), or an image "
-        "(PIL image, numpy array, tensor, file path, URL or {'image': ...})."
-    )
+    return prepare_input(value, index)[0]
 
 
 def encode(
@@ -74,6 +53,12 @@ def encode(
     Returns:
         A float32 array ``[len(inputs), dim]`` (``[dim]`` for a single input).
 
+    Raises:
+        InvalidInputError: An input that is neither a text nor an image, a text with a lone surrogate, an unknown
+            ``task`` or a ``truncate_dim`` outside ``1..dimension``; the message names the input or the value.
+        ImageInputError: A missing, unreadable or too large image file, a folder, or an array that is not an image;
+            the message names the input.
+
     Example:
         ::
 
@@ -84,13 +69,27 @@ def encode(
             embeddings = st_unimr.encode(model, ["a red bicycle", Image.open("bike.jpg"), "ein rotes Fahrrad"])
             print(embeddings.shape)  # (3, 384)
     """
-    single = isinstance(inputs, (str, Path, Image.Image, dict)) or (
-        isinstance(inputs, (np.ndarray, torch.Tensor)) and inputs.ndim == 3
+    check_task(task)
+    dimension = full_embedding_dimension(model)
+    check_truncate_dim(kwargs.get("truncate_dim"), dimension)
+    if kwargs.get("truncate_dim") is None:
+        check_truncate_dim(model.truncate_dim, dimension, "model.truncate_dim")
+    if inputs is None:
+        raise InvalidInputTypeError("inputs must be a text, an image, or a list of them; got None")
+    single = (
+        isinstance(inputs, (str, Path, Image.Image, dict))
+        # A 4-D array is a batch of images; any other numeric array is one input (refused unless 2-D or 3-D).
+        or (isinstance(inputs, torch.Tensor) and inputs.ndim != 4)
+        or (isinstance(inputs, np.ndarray) and inputs.ndim != 4 and inputs.dtype.kind not in "UO")
+        or not isinstance(inputs, Iterable)
     )
     items = [inputs] if single else list(inputs)
     groups: dict[str, list[int]] = {"text": [], "image": []}
+    prepared = []
     for index, value in enumerate(items):
-        groups[input_modality(value, index)].append(index)
+        modality, value = prepare_input(value, None if single else index)
+        groups[modality].append(index)
+        prepared.append(value)
 
     encode_fn = {"query": model.encode_query, "document": model.encode_document, None: model.encode}[task]
     kwargs = {**kwargs, "convert_to_numpy": True, "convert_to_tensor": False}
@@ -98,8 +97,7 @@ def encode(
     for indices in groups.values():
         if not indices:
             continue
-        group_inputs = [str(items[i]) if isinstance(items[i], Path) else items[i] for i in indices]
-        embeddings = np.asarray(encode_fn(group_inputs, **kwargs))
+        embeddings = np.asarray(encode_fn([prepared[i] for i in indices], **kwargs))
         if result is None:
             result = np.zeros((len(items), embeddings.shape[1]), dtype=embeddings.dtype)
         result[indices] = embeddings

@@ -8,6 +8,7 @@ from huggingface_hub import HfApi
 from sentence_transformers import SentenceTransformer
 
 from st_unimr.model_card import render_model_card
+from st_unimr.saving import save
 
 __all__ = ["push_to_hub"]
 
@@ -54,12 +55,12 @@ def push_to_hub(
     """
     api = HfApi(token=token)
     api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+    card = render_model_card(model, repo_id, metrics=metrics, training=training, languages=languages)
     with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp, create_model_card=False)
-        card = render_model_card(model, repo_id, metrics=metrics, training=training, languages=languages)
-        Path(tmp, "README.md").write_text(card, encoding="utf8")
+        # The atomic save also stops sentence-transformers from later writing card assets into this deleted folder.
+        folder = save(model, Path(tmp) / "model", model_card=card)
         commit = api.upload_folder(
-            folder_path=tmp,
+            folder_path=str(folder),
             repo_id=repo_id,
             revision=revision,
             commit_message=commit_message,

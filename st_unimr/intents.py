@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from sentence_transformers import SentenceTransformer
 
 from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.validation import check_int, check_texts
 
 __all__ = ["predict_intent"]
 
@@ -23,12 +24,16 @@ def predict_intent(
     Args:
         model: A UniMR model.
         texts: One text or a list of texts.
-        top_k: How many labels to return per text.
+        top_k: How many labels to return per text (at most the number of labels).
         batch_size: Encoding batch size.
 
     Returns:
         For each text, ``top_k`` dicts ``{"label": name, "score": probability}``, best first (for a single text,
         just its list).
+
+    Raises:
+        InvalidInputError: ``texts`` is not a text or a list of texts, a text holds a lone surrogate, or ``top_k`` /
+            ``batch_size`` is not a positive integer; the message names the input or the value.
 
     Example:
         ::
@@ -39,15 +44,11 @@ def predict_intent(
             st_unimr.predict_intent(model, "please help me find a photo of a dog from last month", top_k=2)
             # [{'label': 'photo_search', 'score': 0.91}, {'label': 'weather', 'score': 0.03}]
     """
+    check_int(top_k, "top_k")
+    check_int(batch_size, "batch_size")
+    items, single = check_texts(texts)
     nlu = find_nlu_module(model)
-    single = isinstance(texts, str)
-    items = [texts] if single else list(texts)
-    for index, text in enumerate(items):
-        if not isinstance(text, str):
-            raise TypeError(f"predict_intent takes texts; input {index} is {type(text).__name__}")
-    if not 1 <= top_k:
-        raise ValueError(f"top_k must be >= 1, got {top_k}")
-    top_k = min(top_k, nlu.num_labels)
+    top_k = min(int(top_k), nlu.num_labels)
     results = []
     if items:
         outputs = model.encode_query(items, output_value=None, batch_size=batch_size)

@@ -11,11 +11,9 @@ from typing import Any, Literal
 
 import yaml
 
+from st_unimr.errors import ConfigError
+
 __all__ = ["ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
-
-
-class ConfigError(ValueError):
-    """The configuration file is invalid; the message names the file and the key."""
 
 
 @dataclass
@@ -186,9 +184,45 @@ def _validate(config: TrainConfig, source: str) -> None:
         raise ConfigError(f"{source}: stage3.tasks must be a non-empty subset of image_text, text_pairs, intents")
     if config.stage3.sampler not in ("round_robin", "proportional"):
         raise ConfigError(f"{source}: stage3.sampler must be 'round_robin' or 'proportional'")
+    minimums = {
+        "model.nlu_hidden_features": 1,
+        "model.num_trainable_image_blocks": 0,
+        "model.max_seq_length": 1,
+        "data.image_text_train_concepts": 1,
+        "data.image_text_rows_per_concept": 1,
+        "data.text_pairs_train_rows": 1,
+        "data.intents_train_rows": 1,
+        "data.dev_queries": 1,
+        "data.test_queries": 1,
+        "data.intent_dev_rows": 1,
+        "data.intent_test_rows": 1,
+    }
     for name in ("stage1", "stage2", "stage3"):
         stage: StageConfig = getattr(config, name)
         if stage.batch_size < 2:
-            raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives)")
-        if stage.learning_rate <= 0:
-            raise ConfigError(f"{source}: {name}.learning_rate must be > 0")
+            raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives), got {stage.batch_size}")
+        for key in ("learning_rate", "head_learning_rate", "fusion_learning_rate", "epochs"):
+            value = getattr(stage, key)
+            if value is not None and not value > 0:
+                raise ConfigError(f"{source}: {name}.{key} must be > 0, got {value}")
+        if stage.max_steps != -1 and stage.max_steps < 1:
+            raise ConfigError(
+                f"{source}: {name}.max_steps must be >= 1, or -1 for whole epochs; got {stage.max_steps}"
+            )
+        if not 0 <= stage.warmup_ratio < 1:
+            raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
+        minimums.update({f"{name}.save_steps": 1, f"{name}.trainable_layers": 0, f"{name}.lora_r": 1})
+        minimums[f"{name}.lora_alpha"] = 1
+        bad_dims = [
+            dim for dim in stage.matryoshka_dims if not isinstance(dim, int) or isinstance(dim, bool) or dim < 1
+        ]
+        if bad_dims or not stage.matryoshka_dims:
+            raise ConfigError(
+                f"{source}: {name}.matryoshka_dims must be a non-empty list of positive integers, got "
+                f"{stage.matryoshka_dims}"
+            )
+    for key, minimum in minimums.items():
+        section, field_name = key.split(".")
+        value = getattr(getattr(config, section), field_name)
+        if value is not None and value < minimum:
+            raise ConfigError(f"{source}: {key} must be >= {minimum}, got {value}")

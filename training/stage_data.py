@@ -7,11 +7,23 @@ from collections import defaultdict
 
 from datasets import Dataset
 
-from st_unimr.data import load
+from st_unimr.data import EmptyDatasetError, data_dir, load
 from st_unimr.evaluation import IntentAccuracyEvaluator, text_to_image_evaluator, text_to_text_evaluator
 from training.config import DataConfig
 
 __all__ = ["evaluators", "image_text_train", "intents_train", "text_pairs_train"]
+
+
+def _load_rows(name: str, split: str) -> Dataset:
+    """One split of an embedded dataset; an empty one is an error naming it (nothing can train or score on it)."""
+    dataset = load(name, split)
+    if len(dataset) == 0:
+        raise EmptyDatasetError(
+            name,
+            split,
+            f"rebuild it with `python -m st_unimr.data build --only {name}` (data folder: {data_dir() / name})",
+        )
+    return dataset
 
 
 def _rank(key: str) -> str:
@@ -26,7 +38,7 @@ def _first_rows(dataset: Dataset, keys: list[str], limit: int | None) -> Dataset
 
 def image_text_train(config: DataConfig) -> Dataset:
     """Caption → image pairs: ``query`` (caption) and ``document`` (image), whole concepts, a few languages each."""
-    data = load("image_text", "train")
+    data = _load_rows("image_text", "train")
     concepts, langs, texts = data["concept_id"], data["lang"], data["text"]
     chosen_concepts = sorted(set(concepts), key=_rank)
     if config.image_text_train_concepts is not None:
@@ -47,7 +59,7 @@ def image_text_train(config: DataConfig) -> Dataset:
 
 def text_pairs_train(config: DataConfig) -> Dataset:
     """Translation pairs: ``query`` (a text in language X) and ``document`` (its English source)."""
-    data = load("text_pairs", "train")
+    data = _load_rows("text_pairs", "train")
     keys = [f"{a}|{p}|{c}" for a, p, c in zip(data["anchor"], data["positive"], data["concept_id"])]
     subset = _first_rows(data, keys, config.text_pairs_train_rows)
     return subset.select_columns(["positive", "anchor"]).rename_columns({"positive": "query", "anchor": "document"})
@@ -55,7 +67,7 @@ def text_pairs_train(config: DataConfig) -> Dataset:
 
 def intents_train(config: DataConfig) -> Dataset:
     """Utterances with their intent label ids: ``text``, ``label``."""
-    data = load("intents", "train")
+    data = _load_rows("intents", "train")
     keys = [f"{t}|{i}" for t, i in zip(data["text"], data["template_id"])]
     return _first_rows(data, keys, config.intents_train_rows).select_columns(["text", "label"])
 
@@ -65,13 +77,15 @@ def evaluators(config: DataConfig, split: str, tasks: list[str]) -> dict:
     queries = config.dev_queries if split == "dev" else config.test_queries
     result = {}
     if "image_text" in tasks:
-        result["t2i"] = text_to_image_evaluator(load("image_text", split), name=f"{split}_t2i", max_queries=queries)
+        result["t2i"] = text_to_image_evaluator(
+            _load_rows("image_text", split), name=f"{split}_t2i", max_queries=queries
+        )
     if "text_pairs" in tasks:
         result["t2t"] = text_to_text_evaluator(
-            load("text_pairs", split), name=f"{split}_t2t", max_queries=queries, max_concepts=queries
+            _load_rows("text_pairs", split), name=f"{split}_t2t", max_queries=queries, max_concepts=queries
         )
     if "intents" in tasks:
-        data = load("intents", split)
+        data = _load_rows("intents", split)
         limit = config.intent_dev_rows if split == "dev" else config.intent_test_rows
         keys = [f"{t}|{i}" for t, i in zip(data["text"], data["template_id"])]
         data = _first_rows(data, keys, limit)

@@ -24,7 +24,7 @@ from training.loss_recorder import LossRecorder
 from training.stage_data import image_text_train, intents_train, text_pairs_train
 from training.trainable import set_trainable
 
-__all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "save_atomically", "write_json"]
+__all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "write_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -226,22 +226,6 @@ def last_complete_checkpoint(stage_dir: Path) -> str | None:
             shutil.rmtree(path)
     complete = [path for path in checkpoints if path.exists()]
     return str(complete[-1]) if complete else None
-
-
-def save_atomically(model: SentenceTransformer, target: Path, **save_kwargs) -> None:
-    """Save into a temporary sibling folder, then rename: a killed save never leaves a half-written model."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.save(str(tmp), **save_kwargs)
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, target)
 
 
 def write_json(path: Path, payload: Any) -> None:

@@ -28,12 +28,14 @@ from sentence_transformers import SentenceTransformer  # noqa: E402
 
 import st_unimr  # noqa: E402
 import st_unimr.data  # noqa: E402
+from st_unimr.errors import UniMRError  # noqa: E402
 from st_unimr.model_card import render_model_card  # noqa: E402
 from st_unimr.modules.module_lookup import find_image_encoder  # noqa: E402
+from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
 from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
 from training.curves import plot_loss_curves  # noqa: E402
 from training.stage_data import evaluators  # noqa: E402
-from training.stages import is_main_process, peak_rss_mb, run_stage, save_atomically, write_json  # noqa: E402
+from training.stages import is_main_process, peak_rss_mb, run_stage, write_json  # noqa: E402
 
 logger = logging.getLogger("st_unimr.train")
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
@@ -152,6 +154,10 @@ def main(argv: list[str] | None = None) -> Path:
     run_start = time.perf_counter()
 
     if is_main_process():
+        if args.resume:
+            # A kill during a model save leaves a temporary folder beside it (or the previous model moved aside).
+            for folder in [output_dir / f"stage{n}" / "model" for n in (1, 2, 3)] + [output_dir / "final"]:
+                remove_stale_temp_folders(folder)
         # First use on a fresh machine: fetch and build the embedded data (a no-op once it is built).
         st_unimr.data.build(names=TASKS, datasheet=False)
     barrier()
@@ -184,7 +190,7 @@ def main(argv: list[str] | None = None) -> Path:
         if is_main_process():
             result["dev"] = evaluate(model, config, "dev", eval_tasks)
             result["loss_records"] = records
-            save_atomically(model, stage_dir / "model")
+            st_unimr.save(model, stage_dir / "model")
             state["stages"][f"stage{stage}"] = result
             write_json(metrics_path, state)
         barrier()
@@ -199,11 +205,10 @@ def main(argv: list[str] | None = None) -> Path:
             card_metrics["untrained starting point (test)"] = headline(state["untrained"]["test"])
         training_text = _training_description(config, state)
         final_dir = output_dir / "final"
-        save_atomically(model, final_dir)
         card = render_model_card(
             model, args.push_to_hub or str(final_dir), metrics=card_metrics, training=training_text
         )
-        (final_dir / "README.md").write_text(card, encoding="utf8")
+        st_unimr.save(model, final_dir, model_card=card)
         records = {name: value.get("loss_records", []) for name, value in state["stages"].items()}
         plot_loss_curves(records, output_dir / "training_curves.png")
         write_json(metrics_path, state)
@@ -237,4 +242,8 @@ def _training_description(config: TrainConfig, state: dict) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except UniMRError as exc:
+        # Deliberate errors (bad config, empty data, bad checkpoint) name their input: no traceback needed.
+        raise SystemExit(f"error: {exc}") from None

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Literal
 
 from st_unimr.assets.home import unimr_home
+from st_unimr.errors import UniMRError
 
 __all__ = ["Artifact", "ArtifactError"]
 
 Registry = Literal["pypi", "deb", "npm"]
 
 
-class ArtifactError(RuntimeError):
+class ArtifactError(UniMRError, RuntimeError):
     """A pinned artifact could not be fetched, verified or unpacked. The message names the artifact."""
 
 

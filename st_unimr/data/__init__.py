@@ -11,7 +11,7 @@ Build once with ``python -m st_unimr.data build``, then::
 from __future__ import annotations
 
 from st_unimr.data.build import build, data_dir
-from st_unimr.data.errors import DataSourceError
+from st_unimr.data.errors import DataSourceError, EmptyDatasetError
 from st_unimr.data.hub_adapters import from_crossmodal3600, from_massive, from_multi30k, from_parallel_sentences
 from st_unimr.data.loading import DatasetNotBuiltError, load, load_labels
 from st_unimr.data.schemas import (
@@ -32,6 +32,7 @@ __all__ = [
     "TEXT_PAIR_FEATURES",
     "DataSourceError",
     "DatasetNotBuiltError",
+    "EmptyDatasetError",
     "assign_split",
     "build",
     "data_dir",

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-__all__ = ["DataSourceError"]
+from st_unimr.errors import UniMRError
+
+__all__ = ["DataSourceError", "EmptyDatasetError"]
 
 
-class DataSourceError(ValueError):
+class DataSourceError(UniMRError, ValueError):
     """A source file inside a pinned package could not be parsed.
 
     The message always names the package and the file (and the line, where one is known), so a failed build
@@ -33,3 +35,29 @@ class DataSourceError(ValueError):
         self.reason = reason
         where = f"{self.file}:{line}" if line is not None else self.file
         super().__init__(f"{package}: {where}: {reason}")
+
+
+class EmptyDatasetError(UniMRError, ValueError):
+    """A built dataset split that a run needs has no rows.
+
+    Args:
+        name: The dataset (``"intents"``, ``"image_text"``, ...).
+        split: The split (``"train"``, ``"dev"``, ``"test"``).
+        hint: What to do about it.
+
+    Example:
+        ::
+
+            from st_unimr.data import EmptyDatasetError
+
+            try:
+                ...
+            except EmptyDatasetError as err:
+                print(err.name, err.split)
+    """
+
+    def __init__(self, name: str, split: str, hint: str = "") -> None:
+        self.name = name
+        self.split = split
+        message = f"dataset {name!r}, split {split!r}, has 0 rows"
+        super().__init__(f"{message}; {hint}" if hint else message)

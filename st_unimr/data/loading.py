@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from datasets import Dataset, DatasetDict, load_from_disk
+from datasets import Dataset, DatasetDict
 
 from st_unimr.data.build import data_dir
-from st_unimr.data.schemas import DATASET_NAMES
+from st_unimr.data.schemas import DATASET_NAMES, FEATURES
+from st_unimr.errors import UniMRError
 
 __all__ = ["load", "load_labels", "DatasetNotBuiltError"]
 
 
-class DatasetNotBuiltError(FileNotFoundError):
+class DatasetNotBuiltError(UniMRError, FileNotFoundError):
     """The requested dataset has not been built yet; the message gives the command that builds it."""
 
 
@@ -39,12 +41,20 @@ def load(name: str, split: str | None = None) -> Dataset | DatasetDict:
         raise DatasetNotBuiltError(
             f"dataset {name!r} is not built in {folder}. Build it with: python -m st_unimr.data build --only {name}"
         )
-    dataset = load_from_disk(str(folder))
+    splits = json.loads((folder / "dataset_dict.json").read_text(encoding="utf-8"))["splits"]
     if split is None:
-        return dataset
-    if split not in dataset:
-        raise ValueError(f"unknown split {split!r} for {name!r}; choose from {list(dataset)}")
-    return dataset[split]
+        return DatasetDict({name_: _load_split(folder / name_, name) for name_ in splits})
+    if split not in splits:
+        raise ValueError(f"unknown split {split!r} for {name!r}; choose from {list(splits)}")
+    return _load_split(folder / split, name)
+
+
+def _load_split(folder: Path, name: str) -> Dataset:
+    state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    if not state.get("_data_files"):
+        # datasets saves an empty split without any arrow file, then fails to load it with an IndexError.
+        return Dataset.from_dict({column: [] for column in FEATURES[name]}, features=FEATURES[name])
+    return Dataset.load_from_disk(str(folder))
 
 
 def load_labels() -> list[str]:

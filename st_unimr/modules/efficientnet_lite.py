@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from st_unimr.errors import InvalidInputError
+
 __all__ = ["EfficientNetLite"]
 
 # (width_coefficient, depth_coefficient, native resolution, dropout) as in efficientnet_lite_builder.py.
@@ -154,7 +156,9 @@ class EfficientNetLite(nn.Module):
     ) -> None:
         super().__init__()
         if variant not in _VARIANTS:
-            raise ValueError(f"Unknown EfficientNet-Lite variant {variant!r}; expected one of {sorted(_VARIANTS)}")
+            raise InvalidInputError(
+                f"Unknown EfficientNet-Lite variant {variant!r}; expected one of {sorted(_VARIANTS)}"
+            )
         width, depth, resolution, dropout = _VARIANTS[variant]
         self.variant = variant
         self.width_coefficient = width if width_coefficient is None else width_coefficient

@@ -15,9 +15,11 @@ from sentence_transformers.base.modules.input_module import InputModule
 from torch import Tensor, nn
 from transformers import AutoImageProcessor
 
+from st_unimr.errors import InvalidInputError, InvalidInputTypeError
 from st_unimr.modules.image_backbone import ImageBackbone
 from st_unimr.modules.image_loading import load_rgb_image
 from st_unimr.modules.plugin_module import PluginModuleMixin
+from st_unimr.validation import check_int, describe_input
 
 __all__ = ["ImageEncoder"]
 
@@ -88,7 +90,15 @@ class ImageEncoder(PluginModuleMixin, InputModule):
     ) -> None:
         super().__init__()
         if projection not in ("linear", "prototypes"):
-            raise ValueError(f"projection must be 'linear' or 'prototypes', got {projection!r}")
+            raise InvalidInputError(f"projection must be 'linear' or 'prototypes', got {projection!r}")
+        check_int(embedding_dimension, "embedding_dimension")
+        check_int(num_trainable_blocks, "num_trainable_blocks", minimum=0)
+        if isinstance(prototype_temperature, bool) or not isinstance(prototype_temperature, (int, float)):
+            raise InvalidInputTypeError(f"prototype_temperature must be a number, got {prototype_temperature!r}")
+        if not prototype_temperature > 0:
+            raise InvalidInputError(f"prototype_temperature must be > 0, got {prototype_temperature}")
+        if not isinstance(backbone_config, dict):
+            raise InvalidInputTypeError(f"backbone_config must be a dict, got {describe_input(backbone_config)}")
         self.backbone_type = backbone_type
         self.backbone_config = copy.deepcopy(backbone_config)
         self.embedding_dimension = embedding_dimension
@@ -100,7 +110,9 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         self.linear = nn.Linear(self.backbone.feature_dim, embedding_dimension)
         if projection == "prototypes":
             if self.backbone.num_classes is None:
-                raise ValueError(f"projection='prototypes' needs a classifier backbone; {backbone_type!r} has none")
+                raise InvalidInputError(
+                    f"projection='prototypes' needs a classifier backbone; {backbone_type!r} has none"
+                )
             self.prototypes = nn.Parameter(torch.zeros(self.backbone.num_classes, embedding_dimension))
             # Untrained, the embedding is the zero-shot prototype mix alone; training grows the linear path.
             nn.init.zeros_(self.linear.weight)

@@ -10,26 +10,13 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from st_unimr.errors import ImageInputError
+from st_unimr.validation import describe_input
+
 __all__ = ["ImageInputError", "describe_input", "load_rgb_image", "to_rgb"]
 
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 _HIGH_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}
-
-
-class ImageInputError(ValueError):
-    """An image input could not be read or converted. The message names the input."""
-
-
-def describe_input(value: Any, limit: int = 80) -> str:
-    """A short, printable name for an input, for error messages."""
-    if isinstance(value, (str, Path)):
-        text = str(value)
-        return repr(text if len(text) <= limit else text[:limit] + "...")
-    if isinstance(value, Image.Image):
-        return f"PIL image (mode={value.mode}, size={value.size})"
-    if isinstance(value, (np.ndarray, torch.Tensor)):
-        return f"{type(value).__name__} of shape {tuple(value.shape)}"
-    return f"object of type {type(value).__name__}"
 
 
 def load_rgb_image(value: Any, max_side: int | None = None) -> Image.Image:
@@ -97,11 +84,18 @@ def _open_source(source: str) -> Image.Image:
             return load_image(source)
         except Exception as exc:
             raise ImageInputError(f"Could not load image {describe_input(source)}: {exc}") from exc
+    if os.path.isdir(source):
+        raise ImageInputError(f"{source!r} is a folder, not an image file")
     if not os.path.isfile(source):
         raise ImageInputError(f"Image file not found: {source!r}")
     try:
         image = Image.open(source)
         image.load()
+    except Image.DecompressionBombError as exc:
+        raise ImageInputError(
+            f"Image file {source!r} is too large to decode safely ({exc}). If you trust it, raise "
+            "PIL.Image.MAX_IMAGE_PIXELS."
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ImageInputError(f"Could not read image file {source!r} (corrupt or not an image): {exc}") from exc
     return ImageOps.exif_transpose(image)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from st_unimr.errors import InvalidInputError
 from st_unimr.modules.image_encoder import ImageEncoder
 from st_unimr.modules.nlu_feature_fusion import NLUFeatureFusion
 
@@ -15,7 +16,10 @@ def find_nlu_module(model: nn.Module) -> NLUFeatureFusion:
     for module in model.modules():
         if isinstance(module, NLUFeatureFusion):
             return module
-    raise ValueError("This model has no NLUFeatureFusion module: it was not built with st_unimr.build_unimr")
+    raise InvalidInputError(
+        f"This {type(model).__name__} has no NLUFeatureFusion module (no intent head): it was not built with "
+        "st_unimr.build_unimr"
+    )
 
 
 def find_image_encoder(model: nn.Module) -> ImageEncoder | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 import torch
@@ -7,7 +8,9 @@ import torch.nn.functional as F
 from sentence_transformers.base.modules.module import Module
 from torch import Tensor, nn
 
+from st_unimr.errors import InvalidInputError, InvalidInputTypeError
 from st_unimr.modules.plugin_module import PluginModuleMixin
+from st_unimr.validation import check_int
 
 __all__ = ["NLUFeatureFusion"]
 
@@ -69,16 +72,25 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         dropout: float = 0.1,
     ) -> None:
         super().__init__()
+        check_int(in_features, "in_features")
+        check_int(hidden_features, "hidden_features")
         if fusion not in ("gated", "none"):
-            raise ValueError(f"fusion must be 'gated' or 'none', got {fusion!r}")
+            raise InvalidInputError(f"fusion must be 'gated' or 'none', got {fusion!r}")
         if intent_pooling not in ("mean", "attention"):
-            raise ValueError(f"intent_pooling must be 'mean' or 'attention', got {intent_pooling!r}")
+            raise InvalidInputError(f"intent_pooling must be 'mean' or 'attention', got {intent_pooling!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise InvalidInputError(f"dropout must be a number in [0, 1), got {dropout!r}")
+        if isinstance(labels, (str, bytes, dict)) or not isinstance(labels, Iterable):
+            raise InvalidInputTypeError(f"labels must be a list of label names, got {labels!r}")
         labels = list(labels)
         if not labels:
-            raise ValueError("NLUFeatureFusion needs at least one intent label")
+            raise InvalidInputError("NLUFeatureFusion needs at least one intent label")
+        not_names = [label for label in labels if not isinstance(label, str) or not label]
+        if not_names:
+            raise InvalidInputTypeError(f"Intent labels must be non-empty strings; got {not_names[:5]}")
         if len(set(labels)) != len(labels):
             duplicates = sorted({label for label in labels if labels.count(label) > 1})
-            raise ValueError(f"Intent labels must be unique; duplicated: {duplicates}")
+            raise InvalidInputError(f"Intent labels must be unique; duplicated: {duplicates}")
 
         self.in_features = in_features
         self.labels = labels

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import inspect
+import json
 import os
+import typing
 from typing import Any
 
 try:
@@ -8,7 +11,9 @@ try:
 except ImportError:
     from typing_extensions import Self
 
+from st_unimr.errors import InvalidCheckpointError, MissingCheckpointFileError
 from st_unimr.modules.safe_weights import declare_plugin_requirement, load_safetensors_weights
+from st_unimr.validation import check_value_type, describe_type
 
 __all__ = ["PluginModuleMixin"]
 
@@ -18,7 +23,9 @@ class PluginModuleMixin:
 
     ``save`` writes the JSON config, the weights as safetensors (always: st_unimr.load refuses pickles), whatever
     :meth:`save_extra` adds, and the st-unimr requirement. ``load`` reads the config from a local folder or Hub repo,
-    builds the module with :meth:`load_extra`'s extra constructor arguments, and loads the safetensors weights.
+    builds the module with :meth:`load_extra`'s extra constructor arguments, and loads the safetensors weights. A
+    missing or malformed config (a field of the wrong type, an invalid value) or weights file raises
+    :class:`~st_unimr.errors.InvalidCheckpointError` naming the file and the field.
     """
 
     def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
@@ -55,9 +62,41 @@ class PluginModuleMixin:
             "revision": revision,
             "local_files_only": local_files_only,
         }
-        config = cls.load_config(model_name_or_path, **hub_kwargs)
+        where = "/".join(
+            part for part in (str(model_name_or_path).rstrip("/"), subfolder, cls.config_file_name) if part
+        )
+        try:
+            config = cls.load_config(model_name_or_path, **hub_kwargs)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidCheckpointError(f"{where}: not valid JSON ({exc})") from exc
+        if not config:
+            raise MissingCheckpointFileError(
+                f"{where} is missing or empty: the {cls.__name__} module cannot be built without its configuration"
+            )
+        if not isinstance(config, dict):
+            raise InvalidCheckpointError(f"{where}: expected a JSON object, got {type(config).__name__}")
         for key, value in (init_defaults or {}).items():
             config.setdefault(key, value)
+        _check_config(cls, config, where)
         init_kwargs = {key: value for key, value in config.items() if key in cls.config_keys}
-        model = cls(**init_kwargs, **cls.load_extra(model_name_or_path, hub_kwargs))
+        try:
+            model = cls(**init_kwargs, **cls.load_extra(model_name_or_path, hub_kwargs))
+        except (ValueError, TypeError) as exc:
+            raise InvalidCheckpointError(f"{where}: {exc}") from exc
         return load_safetensors_weights(model, model_name_or_path, **hub_kwargs)
+
+
+def _check_config(cls: type, config: dict[str, Any], where: str) -> None:
+    """Refuse config fields of the wrong type before they reach the constructor, naming the file and the field."""
+    signature = inspect.signature(cls.__init__)
+    hints = typing.get_type_hints(cls.__init__)
+    for key in cls.config_keys:
+        parameter = signature.parameters.get(key)
+        if key not in config:
+            if parameter is not None and parameter.default is inspect.Parameter.empty:
+                raise InvalidCheckpointError(f"{where}: the required field {key!r} is missing")
+            continue
+        if key in hints and not check_value_type(config[key], hints[key]):
+            raise InvalidCheckpointError(
+                f"{where}: field {key!r} must be {describe_type(hints[key])}, got {config[key]!r}"
+            )

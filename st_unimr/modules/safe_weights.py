@@ -7,9 +7,12 @@ import os
 from pathlib import Path
 from typing import TypeVar
 
+from safetensors import SafetensorError
 from safetensors.torch import load_model as load_safetensors_model
 from sentence_transformers.util import load_file_path
 from torch import nn
+
+from st_unimr.errors import InvalidCheckpointError, MissingCheckpointFileError
 
 __all__ = ["PLUGIN_REQUIREMENT", "declare_plugin_requirement", "load_safetensors_weights"]
 
@@ -35,7 +38,9 @@ def load_safetensors_weights(
     """Load ``model.safetensors`` from a local folder or Hub repo into ``model``; never a pickle.
 
     Raises:
-        FileNotFoundError: If the folder has no ``model.safetensors`` (a ``pytorch_model.bin`` is not loaded).
+        MissingCheckpointFileError: The folder has no ``model.safetensors`` (a ``pytorch_model.bin`` is not
+            loaded); also a ``FileNotFoundError``.
+        InvalidCheckpointError: The file is truncated or corrupt, or its tensors do not fit the module.
     """
     path = load_file_path(
         model_name_or_path,
@@ -46,12 +51,20 @@ def load_safetensors_weights(
         revision=revision,
         local_files_only=local_files_only,
     )
+    where = f"{model_name_or_path}/{subfolder}" if subfolder else model_name_or_path
     if path is None:
-        where = f"{model_name_or_path}/{subfolder}" if subfolder else model_name_or_path
-        raise FileNotFoundError(
+        raise MissingCheckpointFileError(
             f"No model.safetensors in {where!r}: st_unimr modules load weights only from safetensors files."
         )
-    load_safetensors_model(model, path, strict=True)
+    try:
+        load_safetensors_model(model, path, strict=True)
+    except SafetensorError as exc:
+        raise InvalidCheckpointError(f"{where}/model.safetensors is truncated or corrupt: {exc}") from exc
+    except RuntimeError as exc:
+        # Missing, unexpected or differently shaped tensors: the weights belong to another configuration.
+        raise InvalidCheckpointError(
+            f"{where}/model.safetensors does not fit the module's configuration ({type(model).__name__}): {exc}"
+        ) from exc
     return model
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from st_unimr.errors import InvalidInputError
 from st_unimr.mteb.cross_lingual_pool_retrieval import UniMRCrossLingualPoolRetrieval
 from st_unimr.mteb.cross_lingual_retrieval import UniMRCrossLingualRetrieval
 from st_unimr.mteb.image_to_text_retrieval import UniMRImageToTextRetrieval
@@ -56,8 +57,11 @@ def unimr_tasks(names: list[str] | None = None, **options: Any) -> list:
     """Instantiate the st-unimr tasks (all, or those named) with the same caps.
 
     Args:
-        names: Task names (keys of :data:`TASKS`); None for all.
+        names: Task names (keys of :data:`TASKS`); None for all (an empty list builds none).
         **options: ``max_queries_per_lang``, ``max_langs``, ``langs``, ... passed to every task.
+
+    Raises:
+        InvalidInputError: An unknown task name; the message lists the known ones.
 
     Example:
         ::
@@ -66,7 +70,9 @@ def unimr_tasks(names: list[str] | None = None, **options: Any) -> list:
 
             tasks = unimr_tasks(["UniMRTextToImageRetrieval"], max_langs=5)
     """
+    if isinstance(names, str):
+        names = [names]
     unknown = sorted(set(names or []) - TASKS.keys())
     if unknown:
-        raise ValueError(f"unknown st-unimr tasks {unknown}; choose from {sorted(TASKS)}")
-    return [TASKS[name](**options) for name in (names or TASKS)]
+        raise InvalidInputError(f"unknown st-unimr tasks {unknown}; choose from {sorted(TASKS)}")
+    return [TASKS[name](**options) for name in (TASKS if names is None else names)]

@@ -34,6 +34,8 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     assert metrics["stages"]["stage1"]["trainable_parameters"]["nlu"] == 0
     assert 0.0 <= metrics["test"]["test_intents_accuracy"] <= 1.0
     assert (out / "training_curves.png").stat().st_size > 1000
+    # Every save is atomic and cleans up after itself: no hidden temporary folder is left anywhere in the run.
+    assert not [str(path) for path in out.rglob(".*")]
     # A second run into the same folder must not silently overwrite it.
     again = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out))
     assert again.returncode != 0 and "--resume" in again.stderr
@@ -57,6 +59,11 @@ def test_killed_run_resumes_from_its_last_checkpoint(fixture_home, tmp_path):
         (p.parent for p in (out / "stage3").glob("checkpoint-*/trainer_state.json")),
         key=lambda p: int(p.name.split("-")[1]),
     )
+    # What a kill during a model save leaves: temporary folders of a process that no longer runs.
+    stale = [out / "stage3" / f".model.tmp-{process.pid}-x", out / f".final.tmp-{process.pid}-y"]
+    for folder in stale:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "modules.json").write_text("[]")
     # The kill may land while a checkpoint is being written: the trainer's own rename makes the last complete one win.
     resumed = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *slow, "--resume")
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
@@ -68,6 +75,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(fixture_home, tmp_path):
     )
     model = st_unimr.load(str(out / "final"))
     assert np.isfinite(model.encode_query(["a red square"])).all()
+    assert not [str(path) for path in out.rglob(".*")]
 
 
 @pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun not on PATH")

@@ -1,0 +1,174 @@
+"""Bad training configs, empty data and bad evaluation options: errors that name the key, the dataset or the task."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from datasets import DatasetDict
+
+from st_unimr.errors import ConfigError, InvalidInputError
+from tests.training.conftest import REPO, run_train, write_bundle
+from training.config import load_config
+
+QUICK_CONFIG = str(REPO / "training" / "configs" / "quick.yaml")
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("stage3.save_steps=0", "stage3.save_steps must be >= 1, got 0"),
+        ("stage1.save_steps=-5", "stage1.save_steps must be >= 1, got -5"),
+        ("stage2.epochs=0", "stage2.epochs must be > 0, got 0"),
+        ("stage3.max_steps=0", "stage3.max_steps must be >= 1, or -1 for whole epochs; got 0"),
+        ("stage3.warmup_ratio=1.5", r"stage3.warmup_ratio must be in [0, 1), got 1.5"),
+        ("stage1.learning_rate=0", "stage1.learning_rate must be > 0, got 0"),
+        ("stage3.head_learning_rate=-1e-3", "stage3.head_learning_rate must be > 0, got -0.001"),
+        ("stage1.matryoshka_dims=[64, 0]", "stage1.matryoshka_dims must be a non-empty list of positive integers"),
+        ("stage1.lora_r=0", "stage1.lora_r must be >= 1, got 0"),
+        ("stage1.trainable_layers=-1", "stage1.trainable_layers must be >= 0, got -1"),
+        ("stage2.batch_size=1", "stage2.batch_size must be >= 2 (in-batch negatives), got 1"),
+        ("model.nlu_hidden_features=0", "model.nlu_hidden_features must be >= 1, got 0"),
+        ("model.max_seq_length=0", "model.max_seq_length must be >= 1, got 0"),
+        ("data.dev_queries=0", "data.dev_queries must be >= 1, got 0"),
+        ("data.intents_train_rows=-1", "data.intents_train_rows must be >= 1, got -1"),
+    ],
+)
+def test_bad_config_values_name_the_file_and_the_key(override, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(QUICK_CONFIG, [override])
+    assert message in str(info.value) and "quick.yaml" in str(info.value)
+
+
+@pytest.fixture()
+def home_with_an_empty_split(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    write_bundle(home)
+    folder = home / "data" / "intents"
+    labels = (folder / "labels.json").read_text()
+    dataset = DatasetDict.load_from_disk(str(folder))
+    emptied = DatasetDict({split: data.select([]) if split == "train" else data for split, data in dataset.items()})
+    emptied.save_to_disk(str(tmp_path / "intents"))
+    shutil.rmtree(folder)
+    shutil.move(tmp_path / "intents", folder)
+    (folder / "labels.json").write_text(labels)
+    monkeypatch.setenv("ST_UNIMR_HOME", str(home))
+    return home
+
+
+def test_an_empty_split_loads_instead_of_crashing_inside_datasets(home_with_an_empty_split):
+    from st_unimr.data import FEATURES, load
+
+    # datasets itself fails on this folder with an IndexError (an empty split is saved without any arrow file).
+    empty = load("intents", "train")
+    assert len(empty) == 0 and empty.features == FEATURES["intents"]
+    assert len(load("intents", "dev")) > 0
+    assert len(load("intents")["train"]) == 0
+
+
+def test_training_names_the_empty_dataset(home_with_an_empty_split):
+    from st_unimr.data import EmptyDatasetError
+    from training.config import DataConfig
+    from training.stage_data import evaluators, intents_train
+
+    with pytest.raises(EmptyDatasetError, match=r"dataset 'intents', split 'train', has 0 rows; rebuild it") as info:
+        intents_train(DataConfig())
+    assert (info.value.name, info.value.split) == ("intents", "train")
+    assert set(evaluators(DataConfig(), "dev", ["intents"])) == {"intents"}
+
+
+def test_the_training_cli_stops_with_the_error_and_no_traceback(home_with_an_empty_split, tmp_path):
+    result = run_train(
+        home_with_an_empty_split,
+        "--config",
+        QUICK_CONFIG,
+        "--output-dir",
+        str(tmp_path / "run"),
+        "--skip-stage1",
+        "--set",
+        "evaluate_untrained=false",
+    )
+    assert result.returncode != 0
+    assert "error: dataset 'intents', split 'train', has 0 rows" in result.stderr
+    assert "Traceback" not in result.stderr and "IndexError" not in result.stderr
+
+
+def test_the_training_cli_refuses_save_steps_zero(fixture_home, tmp_path):
+    result = run_train(
+        fixture_home, "--config", QUICK_CONFIG, "--output-dir", str(tmp_path / "run"), "--set", "stage3.save_steps=0"
+    )
+    assert result.returncode != 0 and "stage3.save_steps must be >= 1, got 0" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_unimr_tasks_builds_only_the_tasks_it_is_given(monkeypatch):
+    import st_unimr.mteb as unimr_mteb
+
+    built = []
+    for name in unimr_mteb.TASKS:
+        monkeypatch.setitem(unimr_mteb.TASKS, name, lambda name=name, **options: built.append(name) or name)
+    assert unimr_mteb.unimr_tasks([]) == [] and built == []
+    assert unimr_mteb.unimr_tasks(["UniMRTextToImageRetrieval"]) == ["UniMRTextToImageRetrieval"]
+    assert unimr_mteb.unimr_tasks("UniMRIntentClassification") == ["UniMRIntentClassification"]
+    assert built == ["UniMRTextToImageRetrieval", "UniMRIntentClassification"]
+    assert len(unimr_mteb.unimr_tasks()) == len(unimr_mteb.TASKS)
+    with pytest.raises(InvalidInputError, match=r"unknown st-unimr tasks \['NoSuchTask'\]; choose from"):
+        unimr_mteb.unimr_tasks(["NoSuchTask"])
+
+
+@pytest.fixture()
+def evaluation_cli(monkeypatch, tmp_path):
+    """evaluation/run.py's main with its tasks and the evaluation itself replaced by recorders."""
+    import evaluation.run as run
+    import st_unimr.mteb as unimr_mteb
+
+    calls = {"built": [], "evaluated": []}
+    for name in unimr_mteb.TASKS:
+        monkeypatch.setitem(unimr_mteb.TASKS, name, lambda name=name, **options: calls["built"].append(name) or name)
+    monkeypatch.setattr(run, "run_evaluation", lambda specs, tasks, *args, **kwargs: calls["evaluated"].append(tasks))
+
+    def main(*argv: str) -> int:
+        return run.main(["--baselines", "untrained", "--output", str(tmp_path / "eval"), *argv])
+
+    return main, calls
+
+
+def test_evaluation_refuses_unknown_tasks(evaluation_cli, capsys):
+    main, calls = evaluation_cli
+    with pytest.raises(SystemExit) as info:
+        main("--tasks", "NoSuchTask")
+    assert info.value.code != 0
+    error = capsys.readouterr().err
+    assert "unknown task(s) ['NoSuchTask']" in error and "UniMRTextToImageRetrieval" in error
+    assert calls == {"built": [], "evaluated": []}
+
+
+@pytest.mark.parametrize("option", ["--batch-size", "--max-queries-per-lang", "--max-langs", "--n-experiments"])
+def test_evaluation_refuses_non_positive_numbers(evaluation_cli, capsys, option):
+    main, calls = evaluation_cli
+    with pytest.raises(SystemExit) as info:
+        main(option, "0")
+    assert info.value.code != 0 and f"{option} must be >= 1, got 0" in capsys.readouterr().err
+    assert calls["evaluated"] == []
+
+
+def test_evaluation_refuses_unknown_baselines(evaluation_cli, capsys):
+    main, _ = evaluation_cli
+    with pytest.raises(SystemExit):
+        main("--baselines", "gpt-5")
+    assert "unknown baseline 'gpt-5'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("task", ["UniMRTextToImageRetrieval", "UniMRIntentClassification"])
+def test_a_single_task_name_builds_only_that_task(evaluation_cli, task):
+    main, calls = evaluation_cli
+    assert main("--tasks", task) == 0
+    assert calls["built"] == [task] and calls["evaluated"] == [[task]]
+
+
+def test_no_task_option_still_builds_every_task(evaluation_cli):
+    import st_unimr.mteb as unimr_mteb
+
+    main, calls = evaluation_cli
+    main()
+    assert sorted(calls["built"]) == sorted(unimr_mteb.TASKS)
