@@ -27,7 +27,10 @@ class ModelConfig:
     intent_pooling: Literal["mean", "attention"] = "mean"
     nlu_hidden_features: int = 256
     num_trainable_image_blocks: int = 0
+    # Truncation while training (short captions and intents train faster at 32). Evaluation and the saved models use
+    # inference_max_seq_length (null: the text encoder's full length, 512 for e5-small), so long texts are not cut.
     max_seq_length: int | None = 128
+    inference_max_seq_length: int | None = None
 
 
 @dataclass
@@ -68,6 +71,14 @@ class StageConfig:
     head_learning_rate: float | None = None
     # the fusion gate's scale starts at 0 (a fresh model embeds like its encoder); null: it trains at the head rate
     fusion_learning_rate: float | None = None
+    # stage 3, image route: what trains, and what keeps the zero-shot (ImageNet) knowledge of the offline head
+    image_prototypes: Literal["train", "frozen"] = "train"
+    image_linear: bool = True  # the linear path over the backbone's pooled feature (starts at zero)
+    image_uniformity_weight: float = 0.0  # Global Orthogonal Regularization on the batch's image embeddings
+    image_prototype_anchor: float = 0.0  # pulls trained prototypes back toward the zero-shot head
+    # recompute the zero-shot prototypes with the current text encoder before stage 3 (stage 1 moved the text
+    # space) and, when they are frozen, after it
+    refresh_zero_shot_head: bool = False
 
 
 @dataclass
@@ -188,6 +199,7 @@ def _validate(config: TrainConfig, source: str) -> None:
         "model.nlu_hidden_features": 1,
         "model.num_trainable_image_blocks": 0,
         "model.max_seq_length": 1,
+        "model.inference_max_seq_length": 1,
         "data.image_text_train_concepts": 1,
         "data.image_text_rows_per_concept": 1,
         "data.text_pairs_train_rows": 1,
@@ -208,6 +220,13 @@ def _validate(config: TrainConfig, source: str) -> None:
         if stage.max_steps != -1 and stage.max_steps < 1:
             raise ConfigError(
                 f"{source}: {name}.max_steps must be >= 1, or -1 for whole epochs; got {stage.max_steps}"
+            )
+        for key in ("image_uniformity_weight", "image_prototype_anchor"):
+            if getattr(stage, key) < 0:
+                raise ConfigError(f"{source}: {name}.{key} must be >= 0, got {getattr(stage, key)}")
+        if stage.image_prototypes not in ("train", "frozen"):
+            raise ConfigError(
+                f"{source}: {name}.image_prototypes must be 'train' or 'frozen', got {stage.image_prototypes!r}"
             )
         if not 0 <= stage.warmup_ratio < 1:
             raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")

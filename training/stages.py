@@ -17,7 +17,7 @@ from peft import PeftModel
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
 
-from st_unimr.losses import IntentClassificationLoss
+from st_unimr.losses import ImageTextLoss, IntentClassificationLoss
 from training.config import StageConfig, TrainConfig
 from training.lora import add_lora, load_lora_state, merge_lora, save_lora_state
 from training.loss_recorder import LossRecorder
@@ -67,6 +67,12 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
             dimension = model.get_embedding_dimension()
             dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
             losses[name] = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model), matryoshka_dims=dims)
+        elif name == "image_text" and (stage_config.image_uniformity_weight or stage_config.image_prototype_anchor):
+            losses[name] = ImageTextLoss(
+                model,
+                uniformity_weight=stage_config.image_uniformity_weight,
+                prototype_anchor_weight=stage_config.image_prototype_anchor,
+            )
         else:
             losses[name] = MultipleNegativesRankingLoss(model)
     return losses
@@ -130,7 +136,14 @@ def run_stage(
     stage_config: StageConfig = getattr(config, f"stage{stage}")
     use_lora = stage == 1 and stage_config.finetune == "lora"
     lora_model = add_lora(model, stage_config.lora_r, stage_config.lora_alpha) if use_lora else None
-    trainable = set_trainable(model, stage, lora=use_lora, trainable_layers=stage_config.trainable_layers)
+    trainable = set_trainable(
+        model,
+        stage,
+        lora=use_lora,
+        trainable_layers=stage_config.trainable_layers,
+        train_prototypes=stage_config.image_prototypes == "train",
+        image_linear=stage_config.image_linear,
+    )
     datasets = _stage_datasets(stage, config)
 
     world_size = int(os.environ.get("WORLD_SIZE", "1"))

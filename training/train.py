@@ -32,10 +32,13 @@ from st_unimr.errors import UniMRError  # noqa: E402
 from st_unimr.model_card import render_model_card  # noqa: E402
 from st_unimr.modules.module_lookup import find_image_encoder  # noqa: E402
 from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
+from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
 from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
 from training.curves import plot_loss_curves  # noqa: E402
+from training.sequence_length import full_max_seq_length, max_seq_length  # noqa: E402
 from training.stage_data import evaluators  # noqa: E402
 from training.stages import is_main_process, peak_rss_mb, run_stage, write_json  # noqa: E402
+from training.trainable import _text_transformer  # noqa: E402
 
 logger = logging.getLogger("st_unimr.train")
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
@@ -100,11 +103,17 @@ def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
     return st_unimr.build_unimr(**options)
 
 
+def inference_length(model: SentenceTransformer, config: TrainConfig) -> int:
+    return config.model.inference_max_seq_length or full_max_seq_length(model)
+
+
 def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks: list[str]) -> dict[str, float]:
+    """The split's metrics, measured as the saved model will run: at the inference sequence length."""
     start = time.perf_counter()
     metrics: dict[str, float] = {}
-    for evaluator in evaluators(config.data, split, tasks).values():
-        metrics.update(evaluator(model))
+    with max_seq_length(model, inference_length(model, config)):
+        for evaluator in evaluators(config.data, split, tasks).values():
+            metrics.update(evaluator(model))
     logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline(metrics)}")
     return {key: float(value) for key, value in metrics.items()}
 
@@ -117,6 +126,21 @@ def headline(metrics: dict[str, float]) -> dict[str, float]:
         for key, value in metrics.items()
         if key.endswith(keep) and key.count("_") <= 3
     }
+
+
+def refresh_zero_shot_head(model: SentenceTransformer) -> bool:
+    """Recompute the image route's class prototypes with the current text encoder; False without a prototype head.
+
+    The prototypes are text embeddings of "a photo of a {class}" from the encoder as it was when they were made;
+    once training moved the text space, they no longer point where captions of those classes now land.
+    """
+    encoder = find_image_encoder(model)
+    if encoder is None or encoder.projection != "prototypes":
+        return False
+    from st_unimr.assets import imagenet_classnames
+
+    init_zero_shot_head(model, imagenet_classnames())
+    return True
 
 
 def barrier() -> None:
@@ -186,7 +210,12 @@ def main(argv: list[str] | None = None) -> Path:
         if stage in done:
             continue
         records: list = []
+        refresh = stage == 3 and config.stage3.refresh_zero_shot_head
+        if refresh and refresh_zero_shot_head(model):
+            logger.info("Zero-shot image head recomputed with the current text encoder")
         result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
+        if refresh and config.stage3.image_prototypes == "frozen":
+            refresh_zero_shot_head(model)
         if is_main_process():
             result["dev"] = evaluate(model, config, "dev", eval_tasks)
             result["loss_records"] = records
@@ -195,6 +224,8 @@ def main(argv: list[str] | None = None) -> Path:
             write_json(metrics_path, state)
         barrier()
 
+    # Saved at the full length: trained at model.max_seq_length, the final model must not cut long texts.
+    _text_transformer(model).max_seq_length = inference_length(model, config)
     if is_main_process():
         test_metrics = evaluate(model, config, "test", eval_tasks)
         state["test"] = test_metrics

@@ -27,7 +27,12 @@ def _encoder_layers(transformer: Transformer) -> list:
 
 
 def set_trainable(
-    model: SentenceTransformer, stage: int, lora: bool = False, trainable_layers: int | None = None
+    model: SentenceTransformer,
+    stage: int,
+    lora: bool = False,
+    trainable_layers: int | None = None,
+    train_prototypes: bool = True,
+    image_linear: bool = True,
 ) -> dict[str, int]:
     """Freeze everything, then unfreeze what ``stage`` trains; returns trainable parameter counts by part.
 
@@ -37,7 +42,8 @@ def set_trainable(
       is what makes a CPU run affordable.
     - Stage 2 (NLU module): the intent head only; the fusion gate stays frozen at identity.
     - Stage 3 (joint): the text encoder (as in stage 1), the whole NLU module with its gate, and the image route's
-      projection (plus any backbone blocks the ImageEncoder was configured to train).
+      projection (plus any backbone blocks the ImageEncoder was configured to train); ``train_prototypes`` and
+      ``image_linear`` choose which parts of a prototype head train.
     """
     model.requires_grad_(False)
     transformer = _text_transformer(model)
@@ -60,10 +66,12 @@ def set_trainable(
     if stage == 3:
         nlu.requires_grad_(True)
         if image_encoder is not None:
-            image_encoder.linear.requires_grad_(True)
-            if image_encoder.projection == "prototypes":
-                image_encoder.prototypes.requires_grad_(True)
             image_encoder.set_trainable_blocks(image_encoder.num_trainable_blocks)
+            # With a prototype head the linear path is the residual the training domain adds; a linear head is
+            # the whole projection and always trains.
+            image_encoder.linear.requires_grad_(image_linear or image_encoder.projection != "prototypes")
+            if image_encoder.projection == "prototypes":
+                image_encoder.prototypes.requires_grad_(train_prototypes)
     counts = {
         "text_encoder": sum(p.numel() for p in transformer.parameters() if p.requires_grad),
         "nlu": sum(p.numel() for p in nlu.parameters() if p.requires_grad),

@@ -14,6 +14,7 @@ from tests.conftest import _free_port as free_port
 from tests.training.conftest import REPO, run_train
 from training.config import ConfigError, load_config
 from training.train import build_config, parse_args
+from training.trainable import _text_transformer
 
 QUICK = str(REPO / "training" / "configs" / "quick.yaml")
 
@@ -25,6 +26,9 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     assert f"Trained model: {out / 'final'}" in result.stdout
     model = st_unimr.load(str(out / "final"))
     assert model.encode_query(["a red square"]).shape == (1, 32)
+    # Trained at 32 tokens (quick.yaml), saved at the tiny encoder's full 64 positions; stage models keep 32.
+    assert _text_transformer(model).max_seq_length == 64
+    assert _text_transformer(st_unimr.load(str(out / "stage3" / "model"))).max_seq_length == 32
     card = (out / "final" / "README.md").read_text()
     assert "trained (test)" in card and "untrained starting point (test)" in card and "test_intents_accuracy" in card
     metrics = json.loads((out / "training_metrics.json").read_text())

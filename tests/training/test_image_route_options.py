@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from training.sequence_length import full_max_seq_length, max_seq_length
+from training.trainable import _text_transformer, set_trainable
+
+
+def _trainable(module) -> bool:
+    return any(parameter.requires_grad for parameter in module.parameters())
+
+
+def test_stage3_image_options_choose_what_trains(tiny_unimr_factory):
+    from st_unimr.modules.module_lookup import find_image_encoder
+
+    model = tiny_unimr_factory()
+    encoder = find_image_encoder(model)
+    set_trainable(model, 3)
+    assert encoder.prototypes.requires_grad and _trainable(encoder.linear)
+    set_trainable(model, 3, train_prototypes=False)
+    assert not encoder.prototypes.requires_grad and _trainable(encoder.linear)
+    set_trainable(model, 3, train_prototypes=True, image_linear=False)
+    assert encoder.prototypes.requires_grad and not _trainable(encoder.linear)
+    # A linear head is the whole projection: it trains whatever the prototype options say.
+    linear = tiny_unimr_factory(image_projection="linear")
+    set_trainable(linear, 3, train_prototypes=False, image_linear=False)
+    assert _trainable(find_image_encoder(linear).linear)
+
+
+def test_sequence_length_is_restored_after_a_short_training_length(tiny_unimr_factory):
+    model = tiny_unimr_factory(max_seq_length=8)
+    transformer = _text_transformer(model)
+    full = full_max_seq_length(model)
+    assert full == transformer.model.config.max_position_embeddings == 64
+    long_text = " ".join(["dog"] * 40)
+    short = model.tokenize([long_text])["input_ids"].shape[1]
+    with max_seq_length(model, full):
+        assert model.tokenize([long_text])["input_ids"].shape[1] > short
+    assert transformer.max_seq_length == 8
