@@ -1,0 +1,176 @@
+"""Stage-3 image-route ablation: which recipe keeps (and extends) what the zero-shot image head knows about photos.
+
+Every variant re-runs stage 3 only, from the stage-1/2 models of one finished run (they do not depend on the
+stage-3 options), once per seed, then measures the final model on
+
+- the in-domain test split (``training_metrics.json``: text→image and text→text recall@10, as training reports it),
+- the same split per domain (clip-art, emoji, flags: t2i recall@10 and mean pairwise image cosine),
+- the evaluation-only real-photo check (titles and descriptions, t2i recall@10 mean over languages; photo cosine),
+
+and writes ``results.json`` and ``report.md`` (mean ± sd over seeds) under ``--output``. Example::
+
+    python training/train.py --output-dir outputs/default
+    python evaluation/image_route_ablation.py --base outputs/default --output outputs/image-ablation \\
+        --variants current refresh-frozen --seeds 42 43 44
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+#: name -> ``--set`` overrides of stage 3 (and ``--only-task`` for the single-task comparison).
+VARIANTS: dict[str, list[str]] = {
+    "current": [],
+    "refresh-frozen": ["stage3.refresh_zero_shot_head=true", "stage3.image_prototypes=frozen"],
+    "refresh-zero-shot-only": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_linear=false",
+    ],
+    "refresh-anchor": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=1.0",
+    ],
+    "refresh-frozen-gor": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_uniformity_weight=1.0",
+    ],
+    "refresh-anchor-linear-gor": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_uniformity_weight=1.0",
+    ],
+}
+
+HEADLINE = [
+    ("test_t2i_recall@10", "in-domain t2i R@10"),
+    ("test_t2t_recall@10", "in-domain t2t R@10"),
+    ("real_photos_title_recall@10", "photos: titles R@10"),
+    ("real_photos_description_recall@10", "photos: descriptions R@10"),
+    ("real_photos_image_cosine", "photos: mean pairwise cosine"),
+    ("test_clipart_t2i_recall@10", "clip-art t2i R@10"),
+    ("test_emoji_t2i_recall@10", "emoji t2i R@10"),
+    ("test_flags_t2i_recall@10", "flags t2i R@10"),
+    ("test_clipart_image_cosine", "clip-art cosine"),
+    ("test_emoji_image_cosine", "emoji cosine"),
+    ("test_flags_image_cosine", "flags cosine"),
+]
+
+
+def prepare_run(base: Path, run_dir: Path) -> None:
+    """A run folder holding the base run's stage-1 and stage-2 models, so ``--resume`` trains stage 3 only."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for stage in ("stage1", "stage2"):
+        source = base / stage / "model"
+        if not (source / "modules.json").is_file():
+            raise SystemExit(f"error: {source} is not a finished stage model; train {base} first")
+        target = run_dir / stage / "model"
+        if not target.exists():
+            shutil.copytree(source, target)
+    metrics = json.loads((base / "training_metrics.json").read_text())
+    state = {"untrained": metrics["untrained"], "stages": {k: metrics["stages"][k] for k in ("stage1", "stage2")}}
+    (run_dir / "training_metrics.json").write_text(json.dumps(state))
+
+
+def measure(model_dir: Path) -> dict[str, float]:
+    """Per-domain in-domain figures and the real-photo check of one saved model."""
+    import st_unimr
+    from st_unimr.evaluation.real_photo_check import in_domain_metrics, real_photo_metrics
+
+    model = st_unimr.load(str(model_dir))
+    return {**in_domain_metrics(model), **real_photo_metrics(model)}
+
+
+def measure_untrained() -> dict[str, float]:
+    import st_unimr
+    from st_unimr.evaluation.real_photo_check import in_domain_metrics, real_photo_metrics
+
+    model = st_unimr.build_unimr()
+    return {**in_domain_metrics(model), **real_photo_metrics(model)}
+
+
+def run_variant(base: Path, output: Path, name: str, seed: int, only_task: str | None) -> dict[str, float]:
+    label = f"{name}{'-' + only_task if only_task else ''}-seed{seed}"
+    run_dir = output / label
+    result_file = run_dir / "ablation_metrics.json"
+    if result_file.is_file():
+        return json.loads(result_file.read_text())
+    if not (run_dir / "final" / "modules.json").is_file():
+        shutil.rmtree(run_dir, ignore_errors=True)
+        prepare_run(base, run_dir)
+        command = [sys.executable, str(REPO / "training" / "train.py"), "--resume", "--output-dir", str(run_dir)]
+        command += ["--set", f"seed={seed}"]
+        for override in VARIANTS[name]:
+            command += ["--set", override]
+        if only_task:
+            command += ["--only-task", only_task]
+        start = time.perf_counter()
+        with open(run_dir / "train.log", "w") as log:
+            subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        print(f"{label}: stage 3 + evaluation {time.perf_counter() - start:.0f} s", flush=True)
+    metrics = json.loads((run_dir / "training_metrics.json").read_text())
+    result = {key: value for key, value in metrics["test"].items() if key.endswith("recall@10")}
+    result["stage3_wall_seconds"] = metrics["stages"]["stage3"]["wall_seconds"]
+    result.update(measure(run_dir / "final"))
+    result_file.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def summarise(rows: dict[str, list[dict[str, float]]]) -> str:
+    lines = ["| recipe | seeds | " + " | ".join(title for _, title in HEADLINE) + " |"]
+    lines.append("|---|---|" + "---|" * len(HEADLINE))
+    for label, results in rows.items():
+        cells = []
+        for key, _ in HEADLINE:
+            values = [result[key] for result in results if key in result]
+            if not values:
+                cells.append("n/a")
+            elif len(values) == 1:
+                cells.append(f"{values[0]:.3f}")
+            else:
+                cells.append(f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}")
+        lines.append(f"| {label} | {len(results)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, type=Path, help="A finished training run (its stage1/, stage2/)")
+    parser.add_argument("--output", required=True, type=Path)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=sorted(VARIANTS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[42])
+    parser.add_argument("--only-task", default=None, help="Also run each variant single-task (e.g. image_text)")
+    parser.add_argument("--untrained", action="store_true", help="Also measure the untrained build_unimr()")
+    args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, list[dict[str, float]]] = {}
+    if args.untrained:
+        path = args.output / "untrained.json"
+        if not path.is_file():
+            path.write_text(json.dumps(measure_untrained(), indent=2))
+        rows["untrained (build_unimr())"] = [json.loads(path.read_text())]
+    for name in args.variants:
+        for only_task in [None] + ([args.only_task] if args.only_task else []):
+            label = name + (f" ({only_task} only)" if only_task else "")
+            rows[label] = [run_variant(args.base, args.output, name, seed, only_task) for seed in args.seeds]
+            (args.output / "results.json").write_text(json.dumps(rows, indent=2))
+    report = summarise(rows)
+    command = "python evaluation/image_route_ablation.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    (args.output / "report.md").write_text(f"# Stage-3 image-route ablation\n\n`{command}`\n\n{report}\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
