@@ -8,7 +8,7 @@ import time
 from st_unimr.assets import ArtifactError
 from st_unimr.data.build import build, data_dir
 from st_unimr.data.errors import DataSourceError
-from st_unimr.data.schemas import DATASET_NAMES
+from st_unimr.data.schemas import ALL_DATASET_NAMES
 
 __all__ = ["main"]
 
@@ -18,7 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m st_unimr.data", description="Build the st-unimr data bundle.")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="fetch pinned packages and build all datasets into $ST_UNIMR_HOME/data")
-    cmd.add_argument("--only", nargs="+", choices=DATASET_NAMES, help="build only these datasets")
+    cmd.add_argument(
+        "--only",
+        nargs="+",
+        choices=ALL_DATASET_NAMES,
+        help="build only these datasets (the evaluation-only real_photos is built only when named here)",
+    )
     cmd.add_argument("--force", action="store_true", help="rebuild datasets that already exist")
     sub.add_parser("datasheet", help="regenerate DATASHEET.md and the contact sheets")
     args = parser.parse_args(argv)

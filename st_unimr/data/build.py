@@ -16,11 +16,11 @@ from st_unimr.assets import unimr_home
 from st_unimr.data.concepts import Concept, pick_langs
 from st_unimr.data.errors import DataSourceError
 from st_unimr.data.images import finish_image
-from st_unimr.data.pins import ALL_PINS, SKILLS
-from st_unimr.data.schemas import DATASET_NAMES, FEATURES
+from st_unimr.data.pins import ALL_PINS, REAL_PHOTO_PINS, SKILLS
+from st_unimr.data.schemas import ALL_DATASET_NAMES, DATASET_NAMES, FEATURES
 from st_unimr.data.splits import SPLITS, assign_split, check_no_leakage
 
-__all__ = ["build", "data_dir", "LANGS_PER_IMAGE", "MAX_SIDE"]
+__all__ = ["build", "data_dir", "read_real_photos", "LANGS_PER_IMAGE", "MAX_SIDE", "REAL_PHOTO_MAX_SIDE"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 LANGS_PER_IMAGE: dict[str, int] = {"tuxpaint": 12, "noto-emoji": 8, "iso-flags": 16, "openmoji": 8}
 #: Longest image side in pixels per source.
 MAX_SIDE: dict[str, int] = {"tuxpaint": 192, "noto-emoji": 112, "iso-flags": 160, "openmoji": 128}
+#: Longest side of the ``real_photos`` images: the image route's input size, so nothing is lost to storage.
+REAL_PHOTO_MAX_SIDE = 224
 
 
 def data_dir() -> Path:
@@ -176,11 +178,63 @@ def _build_intents(src: _Sources, min_langs: int = 2) -> tuple[DatasetDict, dict
     return to_splits(rows, "intents", "template_id"), extra
 
 
+def read_real_photos() -> list:
+    """All titled real photographs of the evaluation-only check, from the packages of ``REAL_PHOTO_PINS``."""
+    from st_unimr.data.sources.real_photos import (
+        read_mate_backgrounds,
+        read_palapeli,
+        read_plasma_wallpapers,
+        read_tuxpaint_templates,
+    )
+    from st_unimr.data.sources.stellarium import read_stellarium_dsos, read_stellarium_landscapes
+
+    readers = (
+        read_mate_backgrounds,
+        read_plasma_wallpapers,
+        read_palapeli,
+        read_tuxpaint_templates,
+        read_stellarium_landscapes,
+        read_stellarium_dsos,
+    )
+    photos = []
+    for reader in readers:
+        logger.info("real_photos: %s", reader.__name__)
+        photos += reader()
+    return photos
+
+
+def _build_real_photos(src: _Sources) -> tuple[DatasetDict, dict]:
+    """One ``dev`` split and no ``train`` split: this check must never feed training (see the data README)."""
+    rows: list[dict] = []
+    for photo in tqdm(read_real_photos(), desc="real photos", unit="img"):
+        image = finish_image(photo.load_image(), REAL_PHOTO_MAX_SIDE)
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=90)
+        data = buffer.getvalue()
+        for kind, texts in (("title", photo.titles), ("description", photo.descriptions)):
+            for lang, text in sorted(texts.items()):
+                rows.append(
+                    {
+                        "image": {"bytes": data, "path": None},
+                        "text": text,
+                        "lang": lang,
+                        "concept_id": photo.concept_id,
+                        "kind": kind,
+                        "domain": "photo",
+                        "source": photo.source,
+                        "license": photo.license,
+                    }
+                )
+    features = FEATURES["real_photos"]
+    return DatasetDict({"dev": Dataset.from_list(rows, features=features)}), {}
+
+
 _BUILDERS = {
     "image_text": _build_image_text,
     "style_shift": _build_style_shift,
     "text_pairs": _build_text_pairs,
     "intents": _build_intents,
+    "real_photos": _build_real_photos,
 }
 
 
@@ -193,8 +247,9 @@ def _write_atomically(name: str, dataset: DatasetDict, extra: dict[str, str], ta
         dataset.save_to_disk(str(tmp))
         for file, text in extra.items():
             (tmp / file).write_text(text, encoding="utf-8")
+        pins = REAL_PHOTO_PINS if name == "real_photos" else ALL_PINS
         (tmp / "pins.json").write_text(
-            json.dumps([{"key": a.key, "sha256": a.sha256, "license": a.license} for a in ALL_PINS], indent=1)
+            json.dumps([{"key": a.key, "sha256": a.sha256, "license": a.license} for a in pins], indent=1)
         )
         old = target.parent / f".old-{name}-{os.getpid()}"
         if target.exists():
@@ -217,6 +272,7 @@ def build(names: Sequence[str] | None = None, force: bool = False, datasheet: bo
 
     Args:
         names: Datasets to build (default: all of ``image_text``, ``style_shift``, ``text_pairs``, ``intents``).
+            The evaluation-only ``real_photos`` (about 400 MB of packages to fetch) is built only when named.
         force: Rebuild datasets that already exist.
         datasheet: Regenerate the datasheet afterwards.
 
@@ -233,7 +289,7 @@ def build(names: Sequence[str] | None = None, force: bool = False, datasheet: bo
     names = list(names or DATASET_NAMES)
     unknown = [n for n in names if n not in _BUILDERS]
     if unknown:
-        raise ValueError(f"unknown dataset(s) {unknown}; choose from {list(DATASET_NAMES)}")
+        raise ValueError(f"unknown dataset(s) {unknown}; choose from {list(ALL_DATASET_NAMES)}")
     sources = _Sources()
     out: dict[str, Path] = {}
     for name in names:

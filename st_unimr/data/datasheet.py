@@ -7,7 +7,7 @@ from pathlib import Path
 from datasets import load_from_disk
 from PIL import Image, ImageDraw, ImageFont
 
-from st_unimr.data.pins import ALL_PINS, SKILLS
+from st_unimr.data.pins import ALL_PINS, REAL_PHOTO_PINS, SKILLS
 from st_unimr.data.schemas import DATASET_NAMES
 from st_unimr.data.splits import SPLITS
 
@@ -129,14 +129,20 @@ def write_datasheet(root: Path, top_langs: int = 30) -> Path:
             png = root / f"contact_sheet_{name}.png"
             contact_sheet(dsd["test"] if name == "style_shift" else dsd["train"], png)
             lines += [f"Contact sheet: ![{name}]({png.name})", ""]
+    lines += _real_photos_section(root)
     lines += ["## Packages", ""]
     lines += _table(
-        ["package", "sha256", "licence"], [[a.key, f"`{a.sha256[:16]}…`", a.license or "?"] for a in ALL_PINS]
+        ["package", "sha256", "licence"],
+        [[a.key, f"`{a.sha256[:16]}…`", a.license or "?"] for a in [*ALL_PINS, *REAL_PHOTO_PINS]],
     )
     lines += [
         "",
         f"Intent templates come from {len(SKILLS)} OVOS/Neon skill wheels (listed above). The images inside "
         "`gcompris-qt-data` are reserved for an external check and are not used; only its `.qm` catalogues are.",
+        "",
+    ]
+    lines += [
+        "The packages from `mate-backgrounds` on feed only the evaluation-only `real_photos` check.",
         "",
     ]
     path = root / "DATASHEET.md"
@@ -145,3 +151,37 @@ def write_datasheet(root: Path, top_langs: int = 30) -> Path:
     tmp.write_text("\n".join(lines), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _real_photos_section(root: Path) -> list[str]:
+    """Counts of the evaluation-only ``real_photos`` check (photographs, languages and kinds per source)."""
+    folder = root / "real_photos"
+    lines = ["## real_photos (evaluation only, never trained on)", ""]
+    if not (folder / "dataset_dict.json").exists():
+        return lines + ["_not built_ (`python -m st_unimr.data build --only real_photos`)", ""]
+    ds = load_from_disk(str(folder))["dev"]
+    photos: dict[str, set[str]] = {}
+    langs: dict[tuple[str, str], set[str]] = {}
+    licences: dict[str, set[str]] = {}
+    for concept, source, kind, lang, lic in zip(ds["concept_id"], ds["source"], ds["kind"], ds["lang"], ds["license"]):
+        photos.setdefault(source, set()).add(concept)
+        langs.setdefault((source, kind), set()).add(lang)
+        licences.setdefault(source, set()).add(lic)
+    rows = [
+        [
+            source,
+            len(photos[source]),
+            len(langs.get((source, "title"), ())),
+            len(langs.get((source, "description"), ())),
+            "; ".join(sorted(licences[source])),
+        ]
+        for source in sorted(photos)
+    ]
+    lines += [
+        f"{len(ds)} rows (one title or description in one language each), "
+        f"{sum(len(v) for v in photos.values())} photographs, one split (`dev`). Titles and descriptions identical "
+        "to the English text are dropped.",
+        "",
+    ]
+    lines += _table(["source", "photos", "title languages", "description languages", "licence"], rows)
+    return lines + [""]

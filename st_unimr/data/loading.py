@@ -6,7 +6,7 @@ from pathlib import Path
 from datasets import Dataset, DatasetDict
 
 from st_unimr.data.build import data_dir
-from st_unimr.data.schemas import DATASET_NAMES, FEATURES
+from st_unimr.data.schemas import ALL_DATASET_NAMES, FEATURES
 from st_unimr.errors import UniMRError
 
 __all__ = ["load", "load_labels", "DatasetNotBuiltError"]
@@ -20,7 +20,8 @@ def load(name: str, split: str | None = None) -> Dataset | DatasetDict:
     """Load a built dataset.
 
     Args:
-        name: One of ``image_text``, ``style_shift``, ``text_pairs``, ``intents``.
+        name: One of ``image_text``, ``style_shift``, ``text_pairs``, ``intents``, or the evaluation-only
+            ``real_photos`` (one split, ``dev``).
         split: ``train``, ``dev`` or ``test``; ``None`` returns the whole ``DatasetDict``.
 
     Raises:
@@ -34,8 +35,8 @@ def load(name: str, split: str | None = None) -> Dataset | DatasetDict:
             train = load("image_text", "train")
             print(train[0]["text"], train[0]["image"].size)
     """
-    if name not in DATASET_NAMES:
-        raise ValueError(f"unknown dataset {name!r}; choose from {list(DATASET_NAMES)}")
+    if name not in ALL_DATASET_NAMES:
+        raise ValueError(f"unknown dataset {name!r}; choose from {list(ALL_DATASET_NAMES)}")
     folder = data_dir() / name
     if not (folder / "dataset_dict.json").exists():
         raise DatasetNotBuiltError(

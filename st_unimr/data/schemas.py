@@ -2,9 +2,22 @@ from __future__ import annotations
 
 from datasets import Features, Image, Value
 
-__all__ = ["DATASET_NAMES", "IMAGE_TEXT_FEATURES", "TEXT_PAIR_FEATURES", "INTENT_FEATURES", "FEATURES"]
+__all__ = [
+    "DATASET_NAMES",
+    "EVAL_ONLY_DATASET_NAMES",
+    "ALL_DATASET_NAMES",
+    "IMAGE_TEXT_FEATURES",
+    "TEXT_PAIR_FEATURES",
+    "INTENT_FEATURES",
+    "REAL_PHOTO_FEATURES",
+    "FEATURES",
+]
 
+#: The bundle a plain ``build`` makes (training and its own evaluation splits).
 DATASET_NAMES: tuple[str, ...] = ("image_text", "style_shift", "text_pairs", "intents")
+#: Evaluation-only datasets: built only on request (``--only``), never used for training, one split (``dev``).
+EVAL_ONLY_DATASET_NAMES: tuple[str, ...] = ("real_photos",)
+ALL_DATASET_NAMES: tuple[str, ...] = DATASET_NAMES + EVAL_ONLY_DATASET_NAMES
 
 #: ``image_text`` and ``style_shift``: one image with one caption in one language.
 IMAGE_TEXT_FEATURES = Features(
@@ -38,9 +51,24 @@ INTENT_FEATURES = Features(
         "source": Value("string"),
     }
 )
+#: ``real_photos``: a real photograph with one title (``kind="title"``) or description (``kind="description"``)
+#: in one language; ``domain`` is ``"photo"``.
+REAL_PHOTO_FEATURES = Features(
+    {
+        "image": Image(),
+        "text": Value("string"),
+        "lang": Value("string"),
+        "concept_id": Value("string"),
+        "kind": Value("string"),
+        "domain": Value("string"),
+        "source": Value("string"),
+        "license": Value("string"),
+    }
+)
 FEATURES: dict[str, Features] = {
     "image_text": IMAGE_TEXT_FEATURES,
     "style_shift": IMAGE_TEXT_FEATURES,
     "text_pairs": TEXT_PAIR_FEATURES,
     "intents": INTENT_FEATURES,
+    "real_photos": REAL_PHOTO_FEATURES,
 }
