@@ -16,6 +16,7 @@ from st_unimr.evaluation.real_photo_check import (
 )
 
 COLORS = {"dog": (200, 30, 30), "cat": (30, 200, 30), "bicycle": (30, 30, 200), "beach": (200, 200, 30)}
+SOURCE = {"dog": "src-a", "cat": "src-a", "bicycle": "src-b", "beach": "stellarium-dso"}
 TITLES = {
     "en": {"dog": "Dog", "cat": "Cat", "bicycle": "Bicycle", "beach": "Beach"},
     "de": {"dog": "Hund", "cat": "Katze", "bicycle": "Fahrrad", "beach": "Strand"},
@@ -32,10 +33,10 @@ def _photos() -> Dataset:
     rows = []
     for lang, titles in TITLES.items():
         for concept, title in titles.items():
-            rows.append(_row(concept, title, lang, "title", "src-a" if concept in ("dog", "cat") else "src-b"))
+            rows.append(_row(concept, title, lang, "title", SOURCE[concept]))
     # A repeated title: both images are positives of the one query "Animal".
     rows += [_row("dog", "Animal", "fr", "title", "src-a"), _row("cat", "animal", "fr", "title", "src-a")]
-    rows += [_row("beach", "A sandy beach by the sea, seen at noon.", "en", "description", "src-b")]
+    rows += [_row("beach", "A sandy beach by the sea, seen at noon.", "en", "description", "stellarium-dso")]
     return Dataset.from_list(rows, features=REAL_PHOTO_FEATURES)
 
 
@@ -74,9 +75,13 @@ def test_real_photo_metrics_shape_and_range(tiny_unimr):
     assert set(k for k in metrics if "_en_" in k) == {
         "real_photos_title_recall@10_en_src-a",
         "real_photos_title_recall@10_en_src-b",
+        "real_photos_title_recall@10_en_stellarium-dso",
     }
+    # The everyday figure leaves the deep-sky titles out of the queries ("Beach", "Strand" here).
+    assert metrics["real_photos_everyday_title_n_queries"] == 3 + 3 + 1
+    assert metrics["real_photos_everyday_title_recall@10"] == pytest.approx(1.0)
     report = markdown_report(metrics, label="tiny")
-    assert "| de |" in report and "titles (short)" in report
+    assert "| de |" in report and "titles (short)" in report and "no deep-sky" in report
 
 
 def test_min_queries_drops_thin_languages(tiny_unimr):
