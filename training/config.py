@@ -93,6 +93,9 @@ class TrainConfig:
     stage2: StageConfig = field(default_factory=lambda: StageConfig(learning_rate=1e-3))
     stage3: StageConfig = field(default_factory=StageConfig)
     evaluate_untrained: bool = True
+    # The evaluation-only real-photo check (st_unimr.evaluation.real_photo_check) beside every dev evaluation, and
+    # per-domain image figures beside the test split: a model that forgets photographs shows it at once.
+    evaluate_real_photos: bool = True
     # Keep the frozen image backbone's outputs in memory for the whole run (training and evaluation): exact.
     cache_image_features: bool = True
 

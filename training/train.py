@@ -114,6 +114,13 @@ def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks:
     with max_seq_length(model, inference_length(model, config)):
         for evaluator in evaluators(config.data, split, tasks).values():
             metrics.update(evaluator(model))
+        if config.evaluate_real_photos and "image_text" in tasks and find_image_encoder(model) is not None:
+            from st_unimr.evaluation.real_photo_check import in_domain_metrics, real_photo_metrics
+
+            if split == "dev":
+                metrics.update(real_photo_metrics(model))
+            else:
+                metrics.update(in_domain_metrics(model, split=split))
     logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline(metrics)}")
     return {key: float(value) for key, value in metrics.items()}
 
@@ -121,10 +128,11 @@ def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks:
 def headline(metrics: dict[str, float]) -> dict[str, float]:
     """The figures for the model card and the summary: recall@1/@10 and nDCG@10 of each task, intent scores."""
     keep = ("cosine_recall@1", "cosine_recall@10", "cosine_ndcg@10", "intents_accuracy", "intents_macro_f1")
+    photos = ("title_recall@10", "description_recall@10", "image_cosine")
     return {
-        key.replace("cosine_", ""): round(value, 4)
+        key.replace("cosine_", "") if not key.endswith("cosine") else key: round(value, 4)
         for key, value in metrics.items()
-        if key.endswith(keep) and key.count("_") <= 3
+        if (key.endswith(keep) and key.count("_") <= 3) or (key.startswith("real_photos_") and key.endswith(photos))
     }
 
 
