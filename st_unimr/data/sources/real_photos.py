@@ -275,36 +275,27 @@ def read_tuxpaint_templates(root: Path | None = None) -> list[Photo]:
     package = TUXPAINT_DATA.key
     root = Path(root) if root is not None else TUXPAINT_DATA.unpack()
     photos: list[Photo] = []
-    for image in sorted((root / TUXPAINT_TEMPLATES).glob("*.jpg")):
-        title = image.stem.replace("_", " ")
-        photos.append(
-            Photo(
-                concept_id=f"photo:tuxpaint-templates:{image.stem}",
-                source="tuxpaint-templates",
-                package=package,
-                file=image.relative_to(root).as_posix(),
-                license=TUXPAINT_DATA.license,
-                titles={"en": title},
-                load_image=lambda image=image: open_image(image, package),
-            )
+
+    def photo(image: Path, name: str, title: str) -> Photo:
+        return Photo(
+            concept_id=f"photo:tuxpaint-templates:{name}",
+            source="tuxpaint-templates",
+            package=package,
+            file=image.relative_to(root).as_posix(),
+            license=TUXPAINT_DATA.license,
+            titles={"en": title},
+            load_image=lambda: open_image(image, package),
         )
+
+    for image in sorted((root / TUXPAINT_TEMPLATES).glob("*.jpg")):
+        photos.append(photo(image, image.stem, image.stem.replace("_", " ")))
     for image_name, caption_name in TUXPAINT_PHOTO_STARTERS.items():
         image, caption = root / TUXPAINT_STARTERS / image_name, root / TUXPAINT_STARTERS / caption_name
         try:
             title = caption.read_text(encoding="utf-8").splitlines()[0].strip()
         except (OSError, IndexError) as exc:
             raise DataSourceError(package, f"{TUXPAINT_STARTERS}/{caption_name}", f"no caption: {exc}") from exc
-        photos.append(
-            Photo(
-                concept_id=f"photo:tuxpaint-templates:{caption.stem}",
-                source="tuxpaint-templates",
-                package=package,
-                file=image.relative_to(root).as_posix(),
-                license=TUXPAINT_DATA.license,
-                titles={"en": title},
-                load_image=lambda image=image: open_image(image, package),
-            )
-        )
+        photos.append(photo(image, caption.stem, title))
     if not photos:
         raise DataSourceError(package, TUXPAINT_TEMPLATES, "no templates found")
     return photos
