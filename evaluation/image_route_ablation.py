@@ -30,7 +30,14 @@ sys.path.insert(0, str(REPO))
 
 #: name -> ``--set`` overrides of stage 3 (and ``--only-task`` for the single-task comparison).
 VARIANTS: dict[str, list[str]] = {
-    "current": [],
+    # The recipe before issue 12: prototypes and the linear path train, no refresh, no regulariser.
+    "current": [
+        "stage3.refresh_zero_shot_head=false",
+        "stage3.image_prototypes=train",
+        "stage3.image_linear=true",
+        "stage3.image_prototype_anchor=0.0",
+        "stage3.image_uniformity_weight=0.0",
+    ],
     "refresh-frozen": ["stage3.refresh_zero_shot_head=true", "stage3.image_prototypes=frozen"],
     "refresh-zero-shot-only": [
         "stage3.refresh_zero_shot_head=true",
@@ -42,6 +49,12 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.image_linear=false",
         "stage3.image_prototype_anchor=1.0",
     ],
+    "refresh-anchor-weak": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=0.1",
+    ],
+    "prototypes-only": ["stage3.image_linear=false"],
     "refresh-frozen-gor": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototypes=frozen",
@@ -55,8 +68,8 @@ VARIANTS: dict[str, list[str]] = {
 }
 
 HEADLINE = [
-    ("test_t2i_recall@10", "in-domain t2i R@10"),
-    ("test_t2t_recall@10", "in-domain t2t R@10"),
+    ("test_t2i_cosine_recall@10", "in-domain t2i R@10"),
+    ("test_t2t_cosine_recall@10", "in-domain t2t R@10"),
     ("real_photos_title_recall@10", "photos: titles R@10"),
     ("real_photos_everyday_title_recall@10", "photos (no deep-sky): titles R@10"),
     ("real_photos_description_recall@10", "photos: descriptions R@10"),
@@ -93,7 +106,9 @@ def measure_untrained() -> dict[str, float]:
     return {**in_domain_metrics(model), **real_photo_metrics(model)}
 
 
-def run_variant(base: Path, output: Path, name: str, seed: int, only_task: str | None) -> dict[str, float]:
+def run_variant(
+    base: Path, output: Path, name: str, seed: int, only_task: str | None, single_task_steps: int = 50
+) -> dict[str, float]:
     label = f"{name}{'-' + only_task if only_task else ''}-seed{seed}"
     run_dir = output / label
     result_file = run_dir / "ablation_metrics.json"
@@ -107,7 +122,9 @@ def run_variant(base: Path, output: Path, name: str, seed: int, only_task: str |
         for override in VARIANTS[name]:
             command += ["--set", override]
         if only_task:
-            command += ["--only-task", only_task]
+            # Round robin stops the unified stage 3 when its smallest dataset runs out (50 batches of each), so the
+            # single-task run gets the same number of batches of its own dataset.
+            command += ["--only-task", only_task, "--set", f"stage3.max_steps={single_task_steps}"]
         start = time.perf_counter()
         with open(run_dir / "train.log", "w") as log:
             subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
@@ -145,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=sorted(VARIANTS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[42])
     parser.add_argument("--only-task", default=None, help="Also run each variant single-task (e.g. image_text)")
+    parser.add_argument("--single-task-steps", type=int, default=50, help="stage3.max_steps of --only-task runs")
     parser.add_argument("--untrained", action="store_true", help="Also measure the untrained build_unimr()")
     args = parser.parse_args(argv)
     args.output.mkdir(parents=True, exist_ok=True)
@@ -153,11 +171,18 @@ def main(argv: list[str] | None = None) -> None:
         path = args.output / "untrained.json"
         if not path.is_file():
             path.write_text(json.dumps(measure_untrained(), indent=2))
-        rows["untrained (build_unimr())"] = [json.loads(path.read_text())]
+        untrained = json.loads(path.read_text())
+        # The in-domain figures of the untrained model as training measured them (the base run's starting point).
+        base_metrics = json.loads((args.base / "training_metrics.json").read_text())
+        untrained.update(base_metrics.get("untrained", {}).get("test", {}))
+        rows["untrained (build_unimr())"] = [untrained]
     for name in args.variants:
         for only_task in [None] + ([args.only_task] if args.only_task else []):
             label = name + (f" ({only_task} only)" if only_task else "")
-            rows[label] = [run_variant(args.base, args.output, name, seed, only_task) for seed in args.seeds]
+            rows[label] = [
+                run_variant(args.base, args.output, name, seed, only_task, args.single_task_steps)
+                for seed in args.seeds
+            ]
             (args.output / "results.json").write_text(json.dumps(rows, indent=2))
     report = summarise(rows)
     command = "python evaluation/image_route_ablation.py " + " ".join(sys.argv[1:] if argv is None else argv)
