@@ -51,7 +51,9 @@ locked = pins(sys.argv[2]) if os.path.exists(sys.argv[2]) else {}
 # torch is pinned by the install command (the machine's CPU build), not by the lock.
 newest.pop("torch", None)
 changed = [(name, locked.get(name, "-"), version) for name, version in sorted(newest.items()) if locked.get(name) != version]
-changed += [(name, version, "-") for name, version in sorted(locked.items()) if name not in newest]
+# pip freeze hides the packaging tools; setuptools is locked for the editable build, not missing.
+hidden = {"pip", "setuptools", "wheel", "distribute"}
+changed += [(name, version, "-") for name, version in sorted(locked.items()) if name not in newest | hidden]
 for name, old, new in changed:
     print(f"  {name}: {old} -> {new}")
 print(f"  ({len(changed)} of {len(newest)} packages differ)")
