@@ -53,7 +53,7 @@ newest.pop("torch", None)
 changed = [(name, locked.get(name, "-"), version) for name, version in sorted(newest.items()) if locked.get(name) != version]
 # pip freeze hides the packaging tools; setuptools is locked for the editable build, not missing.
 hidden = {"pip", "setuptools", "wheel", "distribute"}
-changed += [(name, version, "-") for name, version in sorted(locked.items()) if name not in newest | hidden]
+changed += [(name, version, "-") for name, version in sorted(locked.items()) if name not in newest.keys() | hidden]
 for name, old, new in changed:
     print(f"  {name}: {old} -> {new}")
 print(f"  ({len(changed)} of {len(newest)} packages differ)")
