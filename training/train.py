@@ -130,7 +130,7 @@ def headline(metrics: dict[str, float]) -> dict[str, float]:
     keep = ("cosine_recall@1", "cosine_recall@10", "cosine_ndcg@10", "intents_accuracy", "intents_macro_f1")
     photos = ("title_recall@10", "description_recall@10", "image_cosine")
     return {
-        key.replace("cosine_", "") if not key.endswith("cosine") else key: round(value, 4)
+        key.replace("cosine_", ""): round(value, 4)
         for key, value in metrics.items()
         if (key.endswith(keep) and key.count("_") <= 3) or (key.startswith("real_photos_") and key.endswith(photos))
     }
