@@ -118,35 +118,70 @@ def _build(cls: type, values: dict[str, Any], where: str, source: str) -> Any:
     return cls(**kwargs)
 
 
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(choice) for choice in typing.get_args(hint))
+    if origin is list:
+        (item,) = typing.get_args(hint) or (Any,)
+        return "a list" if item is Any else f"a list of {_describe(item).removeprefix('a ').removeprefix('an ')}s"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(hint, str(hint))
+
+
 def _check_type(value: Any, hint: Any, key: str, source: str) -> Any:
-    """``value`` if it fits the field's type hint; numbers written like ``1e-2`` (a string to YAML 1.1) become
-    floats. Raises ConfigError naming the file and the key otherwise."""
-    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
-    members = set(typing.get_args(hint)) if union else {hint}
+    """``value`` if it fits the field's type hint (``Literal`` choices, ``X | None``, bool, int, float, str and
+    ``list[...]`` item by item); numbers written like ``1e-2`` (a string to YAML 1.1) become floats. Raises
+    ConfigError naming the file and the key otherwise."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        members = typing.get_args(hint)
+        if value is None:
+            if type(None) in members:
+                return None
+            raise ConfigError(f"{source}: {key} must not be null")
+        rest = [member for member in members if member is not type(None)]
+        if len(rest) == 1:
+            return _check_type(value, rest[0], key, source)
+        for member in rest:
+            try:
+                return _check_type(value, member, key, source)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{source}: {key} must be {' or '.join(_describe(m) for m in rest)}, got {value!r}")
     if value is None:
-        if type(None) in members:
-            return None
         raise ConfigError(f"{source}: {key} must not be null")
-    expected = members - {type(None)}
-    if bool in expected:
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        # type() too: YAML reads `yes`/`1` as True/1, which equal 1/True but are not the written choice
+        if not any(value == choice and type(value) is type(choice) for choice in choices):
+            raise ConfigError(
+                f"{source}: {key} must be one of {', '.join(repr(choice) for choice in choices)}, got {value!r}"
+            )
+        return value
+    if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
         return value
-    if float in expected or int in expected:
-        if isinstance(value, str) and float in expected:
+    if hint in (int, float):
+        if isinstance(value, str) and hint is float:
             try:
                 value = float(value)
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{source}: {key} must be a number, got {value!r}")
-        if float not in expected and not isinstance(value, int):
+        if hint is int and not isinstance(value, int):
             raise ConfigError(f"{source}: {key} must be a whole number, got {value!r}")
         return value
-    if str in expected and not isinstance(value, str):
-        raise ConfigError(f"{source}: {key} must be a string, got {value!r}")
-    if list in {typing.get_origin(a) for a in expected} and not isinstance(value, list):
-        raise ConfigError(f"{source}: {key} must be a list, got {value!r}")
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {key} must be a string, got {value!r}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {key} must be {_describe(hint)}, got {value!r}")
+        (item,) = typing.get_args(hint) or (Any,)
+        return [_check_type(element, item, f"{key}[{index}]", source) for index, element in enumerate(value)]
     return value
 
 

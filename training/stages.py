@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import transformers
 from datasets import Dataset, DatasetDict
 from peft import PeftModel
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
@@ -24,7 +25,7 @@ from training.loss_recorder import LossRecorder
 from training.stage_data import image_text_train, intents_train, text_pairs_train
 from training.trainable import set_trainable
 
-__all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "write_json"]
+__all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "warmup_arguments", "write_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,20 @@ def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig)
     return mapping
 
 
+def warmup_arguments(ratio: float) -> dict[str, float]:
+    """The TrainingArguments keyword that warms up over ``ratio`` of the training steps.
+
+    transformers 4 has ``warmup_ratio`` (and reads ``warmup_steps`` as a step count); transformers 5 dropped
+    ``warmup_ratio`` and reads a ``warmup_steps`` below 1 as a ratio of the total steps (``get_warmup_steps``).
+    sentence-transformers re-adds a deprecated ``warmup_ratio`` on its own arguments class, so ask transformers'.
+    """
+    if "warmup_ratio" in transformers.TrainingArguments.__dataclass_fields__:
+        return {"warmup_ratio": ratio}
+    if not 0 <= ratio < 1:
+        raise ValueError(f"warmup ratio must be in [0, 1), got {ratio}")
+    return {"warmup_steps": float(ratio)}
+
+
 def run_stage(
     stage: int,
     model: SentenceTransformer,
@@ -160,7 +175,7 @@ def run_stage(
         max_steps=stage_config.max_steps,
         per_device_train_batch_size=stage_config.batch_size,
         learning_rate=stage_config.learning_rate,
-        warmup_steps=stage_config.warmup_ratio,
+        **warmup_arguments(stage_config.warmup_ratio),
         lr_scheduler_type="linear",
         seed=config.seed,
         data_seed=config.seed,

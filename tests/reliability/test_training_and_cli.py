@@ -172,3 +172,61 @@ def test_no_task_option_still_builds_every_task(evaluation_cli):
     main, calls = evaluation_cli
     main()
     assert sorted(calls["built"]) == sorted(unimr_mteb.TASKS)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("model.intent_pooling=max", "model.intent_pooling must be one of 'mean', 'attention', got 'max'"),
+        ("model.fusion=concat", "model.fusion must be one of 'gated', 'none', got 'concat'"),
+        ("stage3.sampler=random", "stage3.sampler must be one of 'round_robin', 'proportional', got 'random'"),
+        ("stage3.image_prototypes=yes", "stage3.image_prototypes must be one of 'train', 'frozen', got True"),
+        ("stage1.finetune=1", "stage1.finetune must be one of 'full', 'lora', got 1"),
+        ("stage3.image_linear=1", "stage3.image_linear must be true or false, got 1"),
+        ("evaluate_real_photos=maybe", "evaluate_real_photos must be true or false, got 'maybe'"),
+        ("stage1.batch_size=8.0", "stage1.batch_size must be a whole number, got 8.0"),
+        ("stage1.max_steps=true", "stage1.max_steps must be a number, got True"),
+        ("stage3.learning_rate=fast", "stage3.learning_rate must be a number, got 'fast'"),
+        ("model.max_seq_length=long", "model.max_seq_length must be a number, got 'long'"),
+        ("model.text_model=3", "model.text_model must be a string, got 3"),
+        ("model.nlu_hidden_features=null", "model.nlu_hidden_features must not be null"),
+        ("stage3.tasks=intents", "stage3.tasks must be a list of strings, got 'intents'"),
+        ("stage3.tasks=[intents, 3]", "stage3.tasks[1] must be a string, got 3"),
+        ("stage1.matryoshka_dims=[64, 1.5]", "stage1.matryoshka_dims[1] must be a whole number, got 1.5"),
+        ("stage1.matryoshka_dims=[x]", "stage1.matryoshka_dims[0] must be a number, got 'x'"),
+    ],
+)
+def test_every_field_type_is_checked_when_a_value_is_loaded(override, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(QUICK_CONFIG, [override])
+    assert message in str(info.value) and "quick.yaml" in str(info.value)
+
+
+def test_values_that_fit_their_types_load():
+    config = load_config(
+        QUICK_CONFIG,
+        [
+            "model.intent_pooling=attention",
+            "model.max_seq_length=null",
+            "stage3.learning_rate=1e-4",  # a string to YAML 1.1: read as a float
+            "stage3.epochs=2",  # a whole number fits a float field
+            "stage1.matryoshka_dims=[128, 64]",
+            "stage3.tasks=[intents]",
+        ],
+    )
+    assert config.model.intent_pooling == "attention" and config.model.max_seq_length is None
+    assert config.stage3.learning_rate == 1e-4 and config.stage3.epochs == 2
+    assert config.stage1.matryoshka_dims == [128, 64] and config.stage3.tasks == ["intents"]
+
+
+@pytest.mark.parametrize("ratio, total, expected", [(0.1, 200, 20), (0.25, 10, 3), (0.0, 50, 0)])
+def test_warmup_ratio_reaches_the_scheduler_as_a_ratio(tmp_path, ratio, total, expected):
+    from sentence_transformers import SentenceTransformerTrainingArguments
+
+    from training.stages import warmup_arguments
+
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path), use_cpu=True, report_to=[], **warmup_arguments(ratio)
+    )
+    # What the trainer's create_scheduler asks for: a ratio must not be read as a count of (zero) steps
+    assert args.get_warmup_steps(total) == expected
