@@ -25,6 +25,7 @@ _EXPORTS = {
     "UnsafeModelError": "st_unimr.errors",
     "build_unimr": "st_unimr.builder",
     "encode": "st_unimr.encoding",
+    "export_onnx": "st_unimr.onnx_export",
     "load": "st_unimr.loading",
     "predict_intent": "st_unimr.intents",
     "push_to_hub": "st_unimr.hub",

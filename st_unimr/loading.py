@@ -16,6 +16,7 @@ from sentence_transformers.util import load_file_path
 
 from st_unimr.errors import (
     InvalidCheckpointError,
+    InvalidInputError,
     MissingCheckpointFileError,
     ModelNotFoundError,
     UnsafeModelError,
@@ -46,7 +47,9 @@ _MODEL_CONFIG_FIELDS = {
 _MAX_PRECHECKED_JSON_BYTES = 1 << 20
 
 
-def load(name_or_path: str | os.PathLike, **kwargs: Any) -> UniMRModel:
+def load(
+    name_or_path: str | os.PathLike, backend: str = "torch", onnx_threads: int | None = None, **kwargs: Any
+) -> UniMRModel:
     """Load a UniMR checkpoint from a local folder or the Hub without ``trust_remote_code``.
 
     ``SentenceTransformer(..., trust_remote_code=True)`` would import whatever classes a checkpoint names. This
@@ -61,6 +64,10 @@ def load(name_or_path: str | os.PathLike, **kwargs: Any) -> UniMRModel:
 
     Args:
         name_or_path: Hub repo id or local folder.
+        backend: ``"torch"`` (default) or ``"onnx"``: run the text encoder with ONNX Runtime from the graph that
+            :func:`st_unimr.export_onnx` wrote into this local folder (the NLU head, fusion and the image route stay
+            torch modules).
+        onnx_threads: With ``backend="onnx"``: ONNX Runtime's intra-op threads (``None``: its default).
         **kwargs: Passed to ``SentenceTransformer`` (``device``, ``revision``, ``token``, ``cache_folder``,
             ``truncate_dim``, ``local_files_only``, ...). ``trust_remote_code`` is not accepted.
 
@@ -71,7 +78,9 @@ def load(name_or_path: str | os.PathLike, **kwargs: Any) -> UniMRModel:
         ModelNotFoundError: No such local folder, and not a Hub id that exists (or the Hub is unreachable).
         InvalidCheckpointError: A file is missing, not valid JSON, truncated, or has a field of the wrong type.
         UnsafeModelError: A module class outside the allowed ones, or pickled weight files.
-        InvalidInputError: ``truncate_dim`` is not an integer in ``1..dimension``.
+        InvalidInputError: ``truncate_dim`` is not an integer in ``1..dimension``, ``backend`` is not ``"torch"`` or
+            ``"onnx"``, or ``backend="onnx"`` names no local folder.
+        MissingCheckpointFileError: ``backend="onnx"`` and the folder holds no ONNX export (or its graph is gone).
 
     Example:
         ::
@@ -87,6 +96,18 @@ def load(name_or_path: str | os.PathLike, **kwargs: Any) -> UniMRModel:
     if name_or_path.startswith("~"):
         name_or_path = os.path.expanduser(name_or_path)
     check_int(kwargs.get("truncate_dim"), "truncate_dim", allow_none=True)
+    if backend not in ("torch", "onnx"):
+        raise InvalidInputError(f"backend must be 'torch' or 'onnx', got {backend!r}")
+    check_int(onnx_threads, "onnx_threads", allow_none=True)
+    if backend == "onnx":
+        if not os.path.isdir(name_or_path):
+            raise InvalidInputError(
+                f"backend='onnx' loads a local folder written by st_unimr.export_onnx; {name_or_path!r} is not one "
+                "(download a Hub export first, e.g. with huggingface_hub.snapshot_download)"
+            )
+        from st_unimr.onnx_export import read_onnx_config
+
+        read_onnx_config(name_or_path)  # fails before anything heavy is built
     hub_kwargs = {key: kwargs.get(key) for key in ("token", "cache_folder", "revision")}
     hub_kwargs["local_files_only"] = kwargs.get("local_files_only", False)
 
@@ -110,6 +131,10 @@ def load(name_or_path: str | os.PathLike, **kwargs: Any) -> UniMRModel:
             f"{_location(name_or_path, _MODEL_CONFIG)}: field 'truncate_dim' must be between 1 and the embedding "
             f"dimension {dimension}, got {model_config['truncate_dim']}"
         )
+    if backend == "onnx":
+        from st_unimr.onnx_export import attach_onnx
+
+        attach_onnx(model, name_or_path, threads=onnx_threads)
     return model
 
 

@@ -1,0 +1,326 @@
+"""ONNX export of a UniMR model's text encoder, and ONNX Runtime inference of it.
+
+``export_onnx(model, path)`` saves the model as usual (``st_unimr.save``) and adds the text route's Transformer as
+an ONNX graph inside that module's folder (``<text Transformer folder>/onnx/model.onnx``, or ``model_qint8.onnx``
+with ``quantize="int8"``) plus ``onnx_export.json`` at the root, which names the graph. ``st_unimr.load(path,
+backend="onnx")`` loads the model and runs that graph with ONNX Runtime in place of the torch Transformer;
+tokenisation, pooling, the NLU head and fusion (``NLUFeatureFusion``), normalisation and the whole image route stay
+the torch modules they are, so ``intent_logits`` and image embeddings are exactly those of the saved model.
+
+int8 (``quantize="int8"``):
+
+- the word-embedding matrix (250k rows for e5-small, 96 % of its weights) is stored as int8 with one fp32 scale per
+  row (symmetric), looked up by ``Gather`` and scaled after the lookup;
+- every ``MatMul`` with a weight matrix is quantised dynamically by ONNX Runtime (int8 weights with one scale per
+  output channel, activations quantised per batch at run time); the attention products of two activations
+  (query·key, probabilities·value) stay fp32.
+
+Why not sentence-transformers' own ONNX backend (``SentenceTransformer(..., backend="onnx")``,
+``export_dynamic_quantized_onnx_model``): it runs through ``optimum.onnxruntime``, and optimum-onnx (0.1.0, the
+newest) requires ``transformers<4.58`` while sentence-transformers 6.2 here runs on transformers 5. The graph written
+here follows optimum's layout and names (``onnx/model.onnx``, inputs ``input_ids`` / ``attention_mask`` /
+``token_type_ids``, output ``last_hidden_state``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sentence_transformers.base.modules import Router, Transformer
+from torch import nn
+
+from st_unimr.errors import (
+    InvalidCheckpointError,
+    InvalidInputError,
+    InvalidInputTypeError,
+    MissingCheckpointFileError,
+)
+
+__all__ = ["ONNX_CONFIG_NAME", "OnnxTextModel", "attach_onnx", "export_onnx", "export_transformer_onnx"]
+
+#: The root file that marks an ONNX export and names its graph.
+ONNX_CONFIG_NAME = "onnx_export.json"
+QUANTIZE_CHOICES = (None, "int8")
+_FILE_NAMES = {None: "onnx/model.onnx", "int8": "onnx/model_qint8.onnx"}
+_INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+_OUTPUT_NAME = "last_hidden_state"
+_FORMAT = 1
+
+
+def export_onnx(
+    model: Any,
+    path: str | os.PathLike,
+    quantize: str | None = None,
+    *,
+    opset: int = 17,
+    quantize_embeddings: bool = True,
+) -> Path:
+    """Save ``model`` with its text encoder exported to ONNX, for ``st_unimr.load(path, backend="onnx")``.
+
+    The folder is a complete UniMR checkpoint (it still loads with the torch backend) with the text route's
+    Transformer also exported as an ONNX graph. See the module docstring for what int8 quantises.
+
+    Args:
+        model: A UniMR model (``st_unimr.build_unimr`` / ``st_unimr.load``): a Router whose text route starts with a
+            sentence-transformers ``Transformer``.
+        path: The model folder to write (replaced as a whole if it holds a saved model, as ``st_unimr.save`` does).
+        quantize: ``None`` (fp32 graph) or ``"int8"``.
+        opset: ONNX opset of the export.
+        quantize_embeddings: With ``"int8"``: also store the word-embedding matrix as int8 (per-row scales).
+
+    Returns:
+        The model folder.
+
+    Raises:
+        InvalidInputError: ``quantize`` is not ``None`` or ``"int8"``, or ``opset`` is not an integer >= 14.
+        InvalidInputTypeError: ``model`` is not a UniMR model (no Router with a Transformer-led text route).
+
+    Example:
+        ::
+
+            import st_unimr
+
+            model = st_unimr.load("outputs/default/final")
+            st_unimr.export_onnx(model, "unimr-onnx-int8", quantize="int8")
+            fast = st_unimr.load("unimr-onnx-int8", backend="onnx")
+            fast.encode_query(["photos of my dog at the beach"])
+    """
+    if quantize not in QUANTIZE_CHOICES:
+        raise InvalidInputError(f"quantize must be None or 'int8', got {quantize!r}")
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset < 14:
+        raise InvalidInputError(f"opset must be an integer >= 14, got {opset!r}")
+    transformer = text_transformer(model)
+
+    from st_unimr.saving import save
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.onnx-", dir=path.parent))
+    try:
+        file_name = _FILE_NAMES[quantize]
+        graph = staging / Path(file_name).name
+        input_names = export_transformer_onnx(
+            transformer, graph, quantize=quantize, opset=opset, quantize_embeddings=quantize_embeddings
+        )
+        save(model, path)
+        module_dir = _text_module_dir(path)
+        target = path / module_dir / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(graph, target)
+        config = {
+            "format": _FORMAT,
+            "text_module": module_dir,
+            "file_name": file_name,
+            "quantize": quantize,
+            "quantize_embeddings": bool(quantize and quantize_embeddings),
+            "input_names": input_names,
+            "output_name": _OUTPUT_NAME,
+            "opset": opset,
+        }
+        (path / ONNX_CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n", encoding="utf8")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return path
+
+
+def text_transformer(model: Any) -> Transformer:
+    """The Transformer that starts a UniMR model's text route.
+
+    Raises:
+        InvalidInputTypeError: ``model`` is not such a model.
+    """
+    router = model[0] if isinstance(model, nn.Sequential) and len(model) else None
+    route = list(router.sub_modules["text"]) if isinstance(router, Router) and "text" in router.sub_modules else []
+    if not route or not isinstance(route[0], Transformer):
+        raise InvalidInputTypeError(
+            "model must be a UniMR model (st_unimr.build_unimr / st_unimr.load): a SentenceTransformer whose Router "
+            f"has a text route starting with a Transformer; got {type(model).__name__}"
+        )
+    return route[0]
+
+
+class _PositionalForward(nn.Module):
+    """Calls a transformers model with named inputs given positionally, returning ``last_hidden_state``."""
+
+    def __init__(self, model: nn.Module, input_names: list[str]) -> None:
+        super().__init__()
+        self.model = model
+        self.input_names = input_names
+
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        return self.model(**dict(zip(self.input_names, tensors)), return_dict=True).last_hidden_state
+
+
+class _Int8Embedding(nn.Module):
+    """An embedding table stored as int8 with one symmetric fp32 scale per row; exports to Gather → Cast → Mul."""
+
+    def __init__(self, weight: torch.Tensor) -> None:
+        super().__init__()
+        weight = weight.detach().float()
+        scale = weight.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
+        self.register_buffer("qweight", torch.round(weight / scale).clamp(-127, 127).to(torch.int8))
+        self.register_buffer("scale", scale)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.qweight[input_ids].float() * self.scale[input_ids]
+
+
+def export_transformer_onnx(
+    transformer: Transformer,
+    path: str | os.PathLike,
+    quantize: str | None = None,
+    opset: int = 17,
+    quantize_embeddings: bool = True,
+    per_channel: bool = True,
+) -> list[str]:
+    """Export a sentence-transformers Transformer module's model to one ONNX file (dynamic batch and sequence axes).
+
+    Returns:
+        The graph's input names (those the tokenizer produces and the model takes), in the graph's order.
+    """
+    path = Path(path)
+    sample = transformer.tokenizer(["query: a sample", "query: another longer sample text"], padding=True)
+    input_names = [name for name in _INPUT_NAMES if name in sample]
+    tensors = tuple(torch.tensor(sample[name]) for name in input_names)
+    hf_model = transformer.model
+    if quantize == "int8" and quantize_embeddings:
+        hf_model = copy.deepcopy(hf_model)
+        embeddings = hf_model.get_input_embeddings()
+        hf_model.set_input_embeddings(_Int8Embedding(embeddings.weight))
+    wrapper = _PositionalForward(hf_model, input_names).eval()
+    axes = {name: {0: "batch", 1: "sequence"} for name in [*input_names, _OUTPUT_NAME]}
+    fp32_path = path.with_name(path.stem + ".fp32.onnx") if quantize else path
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            tensors,
+            str(fp32_path),
+            input_names=input_names,
+            output_names=[_OUTPUT_NAME],
+            dynamic_axes=axes,
+            opset_version=opset,
+            dynamo=False,
+        )
+    if quantize == "int8":
+        _quantize_dynamic_int8(fp32_path, path, per_channel=per_channel)
+        fp32_path.unlink()
+    return input_names
+
+
+def _weight_matmuls(path: Path) -> tuple[list[str], list[str]]:
+    """Names of the MatMul nodes with a constant (weight) input, and of those multiplying two activations."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    constants = {init.name for init in graph.initializer}
+    constants |= {out for node in graph.node if node.op_type == "Constant" for out in node.output}
+    weighted, activations = [], []
+    for node in graph.node:
+        if node.op_type == "MatMul":
+            (weighted if any(name in constants for name in node.input) else activations).append(node.name)
+    return weighted, activations
+
+
+def _quantize_dynamic_int8(source: Path, target: Path, per_channel: bool = True) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    weighted, activations = _weight_matmuls(source)
+    quantize_dynamic(
+        str(source),
+        str(target),
+        op_types_to_quantize=["MatMul"],
+        per_channel=per_channel,
+        weight_type=QuantType.QInt8,
+        nodes_to_quantize=weighted,
+        nodes_to_exclude=activations,
+    )
+
+
+class OnnxTextModel(nn.Module):
+    """Stands in for a Transformer module's ``transformers`` model: runs its ONNX graph with ONNX Runtime.
+
+    Args:
+        path: The ONNX file.
+        config: The original model's config (the Transformer module reads it).
+        input_names: Graph inputs.
+        threads: ONNX Runtime intra-op threads (``None``: ONNX Runtime's default, all cores).
+    """
+
+    def __init__(self, path: str | os.PathLike, config: Any, input_names: list[str], threads: int | None = None):
+        super().__init__()
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.config = config
+        self.input_names = list(input_names)
+        self.path = str(path)
+
+    def forward(self, **inputs: Any) -> dict[str, torch.Tensor]:
+        feeds = {name: inputs[name].detach().cpu().numpy().astype(np.int64) for name in self.input_names}
+        (hidden,) = self.session.run([_OUTPUT_NAME], feeds)
+        return {_OUTPUT_NAME: torch.from_numpy(hidden)}
+
+
+def _text_module_dir(path: Path) -> str:
+    router = json.loads((path / Router.config_file_name).read_text(encoding="utf8"))
+    return router["structure"]["text"][0]
+
+
+def read_onnx_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``onnx_export.json`` of an exported folder, checked.
+
+    Raises:
+        MissingCheckpointFileError: The folder was not written by :func:`export_onnx`, or its graph is missing.
+        InvalidCheckpointError: The file is not valid JSON or a field is wrong.
+    """
+    path = Path(path)
+    where = path / ONNX_CONFIG_NAME
+    if not where.is_file():
+        raise MissingCheckpointFileError(
+            f"{where} not found: {str(path)!r} holds no ONNX export; write one with "
+            "st_unimr.export_onnx(model, path), or load it with the torch backend"
+        )
+    try:
+        config = json.loads(where.read_text(encoding="utf8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidCheckpointError(f"{where}: not valid JSON ({exc})") from exc
+    if not isinstance(config, dict):
+        raise InvalidCheckpointError(f"{where}: expected a JSON object, got {type(config).__name__}")
+    for field in ("text_module", "file_name"):
+        value = config.get(field)
+        if not isinstance(value, str) or not value or Path(value).is_absolute() or ".." in Path(value).parts:
+            raise InvalidCheckpointError(f"{where}: field {field!r} must be a relative path, got {value!r}")
+    names = config.get("input_names")
+    if not isinstance(names, list) or not names or not set(names) <= set(_INPUT_NAMES):
+        raise InvalidCheckpointError(f"{where}: field 'input_names' must be a subset of {list(_INPUT_NAMES)}")
+    graph = path / config["text_module"] / config["file_name"]
+    if not graph.is_file():
+        raise MissingCheckpointFileError(f"{graph} not found (named by {where})")
+    return config
+
+
+def attach_onnx(model: Any, path: str | os.PathLike, threads: int | None = None) -> Any:
+    """Run ``model``'s text Transformer with the ONNX graph exported in ``path``; the torch weights it replaces are
+    dropped. Returns ``model``."""
+    config = read_onnx_config(path)
+    transformer = text_transformer(model)
+    graph = Path(path) / config["text_module"] / config["file_name"]
+    transformer.model = OnnxTextModel(graph, transformer.model.config, config["input_names"], threads)
+    transformer.backend = "onnx"
+    return model
