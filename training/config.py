@@ -64,7 +64,7 @@ class StageConfig:
     finetune: Literal["full", "lora"] = "full"
     lora_r: int = 16
     lora_alpha: int = 32
-    matryoshka_dims: list[int] = field(default_factory=lambda: [384, 256, 128, 64])
+    matryoshka_dims: list[int] = field(default_factory=lambda: [384, 256, 128, 64])  # stages 1 and 3 ([384]: off in 3)
     # stage 3
     tasks: list[str] = field(default_factory=lambda: ["image_text", "text_pairs", "intents"])
     sampler: Literal["round_robin", "proportional"] = "round_robin"

@@ -8,7 +8,12 @@ from collections import defaultdict
 from datasets import Dataset
 
 from st_unimr.data import EmptyDatasetError, data_dir, load
-from st_unimr.evaluation import IntentAccuracyEvaluator, text_to_image_evaluator, text_to_text_evaluator
+from st_unimr.evaluation import (
+    IntentAccuracyEvaluator,
+    MatryoshkaRecallEvaluator,
+    text_to_image_evaluator,
+    text_to_text_evaluator,
+)
 from training.config import DataConfig
 
 __all__ = ["evaluators", "image_text_train", "intents_train", "text_pairs_train"]
@@ -84,6 +89,10 @@ def evaluators(config: DataConfig, split: str, tasks: list[str]) -> dict:
         result["t2t"] = text_to_text_evaluator(
             _load_rows("text_pairs", split), name=f"{split}_t2t", max_queries=queries, max_concepts=queries
         )
+    if split == "test":
+        # recall@10 at truncate_dim 384 / 256 / 128 / 64 (stages 1 and 3 train those sizes with MatryoshkaLoss)
+        for key in [key for key in ("t2i", "t2t") if key in result]:
+            result[f"{key}_matryoshka"] = MatryoshkaRecallEvaluator(result[key])
     if "intents" in tasks:
         data = _load_rows("intents", split)
         limit = config.intent_dev_rows if split == "dev" else config.intent_test_rows

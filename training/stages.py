@@ -60,22 +60,29 @@ def _stage_datasets(stage: int, config: TrainConfig) -> dict[str, Dataset]:
 
 
 def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, names: list[str]) -> dict[str, Any]:
+    """The loss of each dataset. Stages 1 and 3 train their contrastive losses at every ``matryoshka_dims`` (those
+    up to the embedding dimension) through MatryoshkaLoss; ``matryoshka_dims: [384]`` (only the full dimension)
+    trains the plain loss."""
+    dimension = model.get_embedding_dimension()
+    dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
     losses = {}
     for name in names:
         if name == "intents":
             losses[name] = IntentClassificationLoss(model)
-        elif stage == 1:
-            dimension = model.get_embedding_dimension()
-            dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
-            losses[name] = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model), matryoshka_dims=dims)
-        elif name == "image_text" and (stage_config.image_uniformity_weight or stage_config.image_prototype_anchor):
-            losses[name] = ImageTextLoss(
+            continue
+        if name == "image_text" and (stage_config.image_uniformity_weight or stage_config.image_prototype_anchor):
+            loss = ImageTextLoss(
                 model,
                 uniformity_weight=stage_config.image_uniformity_weight,
                 prototype_anchor_weight=stage_config.image_prototype_anchor,
             )
         else:
-            losses[name] = MultipleNegativesRankingLoss(model)
+            loss = MultipleNegativesRankingLoss(model)
+        if stage == 1 or (stage == 3 and dims != [dimension]):
+            # ImageTextLoss embeds through model(...), which MatryoshkaLoss truncates per dimension; its prototype
+            # anchor (no embeddings involved) is then counted once per dimension, like the ranking term.
+            loss = MatryoshkaLoss(model, loss, matryoshka_dims=dims)
+        losses[name] = loss
     return losses
 
 
