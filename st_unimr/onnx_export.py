@@ -55,6 +55,28 @@ _FILE_NAMES = {None: "onnx/model.onnx", "int8": "onnx/model_qint8.onnx"}
 _INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 _OUTPUT_NAME = "last_hidden_state"
 _FORMAT = 1
+#: A weight MatMul stays fp32 when its input's range over its RMS (averaged over calibration batches) exceeds this:
+#: ONNX Runtime quantises activations per tensor, so one outlier feature makes every other one coarse.
+OUTLIER_RANGE_RATIO = 100.0
+#: Short multilingual queries and documents used to find those outlier inputs (the statistic needs no labels).
+CALIBRATION_TEXTS = (
+    "query: find a photo of my dog at the beach",
+    "query: please help me find a picture of a red bicycle from last month",
+    "query: ein Hund am Strand",
+    "query: photos de mon chat sur le canapé",
+    "query: una foto del perro en el parque",
+    "query: 我的狗的照片",
+    "query: погода на завтра",
+    "query: set an alarm for seven tomorrow morning",
+    "query: turn the volume up",
+    "query: zeig mir Bilder vom Urlaub in Italien",
+    "query: flag of Japan",
+    "query: 東京の天気",
+    "passage: A dog runs along the beach at sunset.",
+    "passage: Un chat dort sur le canapé du salon.",
+    "passage: The museum displays paintings, sculptures and musical instruments from many centuries.",
+    "passage: Die Brücke verbindet die Altstadt mit dem neuen Hafen.",
+)
 
 
 def export_onnx(
@@ -64,6 +86,8 @@ def export_onnx(
     *,
     opset: int = 17,
     quantize_embeddings: bool = True,
+    outlier_range_ratio: float | None = OUTLIER_RANGE_RATIO,
+    calibration_texts: list[str] | None = None,
 ) -> Path:
     """Save ``model`` with its text encoder exported to ONNX, for ``st_unimr.load(path, backend="onnx")``.
 
@@ -77,6 +101,10 @@ def export_onnx(
         quantize: ``None`` (fp32 graph) or ``"int8"``.
         opset: ONNX opset of the export.
         quantize_embeddings: With ``"int8"``: also store the word-embedding matrix as int8 (per-row scales).
+        outlier_range_ratio: With ``"int8"``: weight MatMuls whose input range over its RMS on ``calibration_texts``
+            exceeds this stay fp32 (``None``: quantise them all). On multilingual-e5-small that keeps 3 of 72 (the
+            feed-forward down-projections of layers 0, 4 and 5).
+        calibration_texts: Texts (with their prompts) for that statistic; ``None``: a built-in multilingual set.
 
     Returns:
         The model folder.
@@ -99,6 +127,18 @@ def export_onnx(
         raise InvalidInputError(f"quantize must be None or 'int8', got {quantize!r}")
     if isinstance(opset, bool) or not isinstance(opset, int) or opset < 14:
         raise InvalidInputError(f"opset must be an integer >= 14, got {opset!r}")
+    if outlier_range_ratio is not None and (
+        isinstance(outlier_range_ratio, bool)
+        or not isinstance(outlier_range_ratio, (int, float))
+        or not outlier_range_ratio > 0
+    ):
+        raise InvalidInputError(f"outlier_range_ratio must be a number > 0 or None, got {outlier_range_ratio!r}")
+    if calibration_texts is not None and (
+        not isinstance(calibration_texts, (list, tuple))
+        or not calibration_texts
+        or not all(isinstance(text, str) for text in calibration_texts)
+    ):
+        raise InvalidInputError("calibration_texts must be a non-empty list of strings or None")
     transformer = text_transformer(model)
 
     from st_unimr.saving import save
@@ -109,8 +149,16 @@ def export_onnx(
     try:
         file_name = _FILE_NAMES[quantize]
         graph = staging / Path(file_name).name
+        keep_fp32: tuple[str, ...] = ()
+        if quantize == "int8" and outlier_range_ratio is not None:
+            keep_fp32 = outlier_linears(transformer, calibration_texts or list(CALIBRATION_TEXTS), outlier_range_ratio)
         input_names = export_transformer_onnx(
-            transformer, graph, quantize=quantize, opset=opset, quantize_embeddings=quantize_embeddings
+            transformer,
+            graph,
+            quantize=quantize,
+            opset=opset,
+            quantize_embeddings=quantize_embeddings,
+            keep_fp32=tuple(_node_pattern(name) for name in keep_fp32),
         )
         save(model, path)
         module_dir = _text_module_dir(path)
@@ -123,6 +171,7 @@ def export_onnx(
             "file_name": file_name,
             "quantize": quantize,
             "quantize_embeddings": bool(quantize and quantize_embeddings),
+            "fp32_layers": list(keep_fp32),
             "input_names": input_names,
             "output_name": _OUTPUT_NAME,
             "opset": opset,
@@ -147,6 +196,52 @@ def text_transformer(model: Any) -> Transformer:
             f"has a text route starting with a Transformer; got {type(model).__name__}"
         )
     return route[0]
+
+
+def outlier_linears(
+    transformer: Transformer, texts: list[str], ratio: float = OUTLIER_RANGE_RATIO, batch_size: int = 16
+) -> list[str]:
+    """Names of the model's Linear layers whose input range over its RMS, averaged over batches of ``texts``,
+    exceeds ``ratio``: those a per-tensor dynamic int8 quantisation of activations hurts most."""
+    model = transformer.model
+    totals: dict[str, list[float]] = {}
+
+    def hook(name: str):
+        def record(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+            x = inputs[0].detach().float()
+            rms = x.pow(2).mean().sqrt().clamp_min(1e-12)
+            totals.setdefault(name, []).append(float((x.max() - x.min()) / rms))
+
+        return record
+
+    handles = [
+        module.register_forward_pre_hook(hook(name))
+        for name, module in model.named_modules()
+        if isinstance(module, nn.Linear)
+    ]
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                batch = transformer.tokenizer(
+                    list(texts[start : start + batch_size]),
+                    padding=True,
+                    truncation=True,
+                    max_length=transformer.max_seq_length,
+                    return_tensors="pt",
+                )
+                device = next(model.parameters()).device
+                model(**{key: value.to(device) for key, value in batch.items()})
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [name for name, values in totals.items() if sum(values) / len(values) > ratio]
+
+
+def _node_pattern(module_name: str) -> str:
+    """A regular expression for the ONNX nodes of a submodule: ``encoder.layer.4.output.dense`` exports as
+    ``/model/encoder/layer.4/output/dense/MatMul``."""
+    path = re.sub(r"/(\d+)(?=/|$)", r".\1", "/" + module_name.replace(".", "/"))
+    return re.escape(path + "/")
 
 
 class _PositionalForward(nn.Module):

@@ -101,3 +101,25 @@ def test_a_missing_graph_is_named(tiny_model, tmp_path):
     (path / config["text_module"] / config["file_name"]).unlink()
     with pytest.raises(MissingCheckpointFileError, match="model.onnx not found"):
         st_unimr.load(path, backend="onnx")
+
+
+def test_outlier_inputs_keep_their_matmuls_fp32(tiny_model, tmp_path):
+    import onnx
+
+    def quantized(path):
+        config = json.loads((path / "onnx_export.json").read_text())
+        graph = onnx.load(str(path / config["text_module"] / config["file_name"])).graph
+        kinds = {"MatMulInteger", "DynamicQuantizeMatMul"}
+        return config["fp32_layers"], sum(node.op_type in kinds for node in graph.node)
+
+    none_kept, all_quantized = quantized(
+        st_unimr.export_onnx(tiny_model, tmp_path / "a", "int8", outlier_range_ratio=None)
+    )
+    assert none_kept == [] and all_quantized > 0
+    # Every input's range exceeds its RMS: a ratio of 1 keeps every weight MatMul fp32.
+    kept, left = quantized(st_unimr.export_onnx(tiny_model, tmp_path / "b", "int8", outlier_range_ratio=1.0))
+    assert "encoder.layer.0.output.dense" in kept and left == 0
+    with pytest.raises(InvalidInputError, match="outlier_range_ratio must be a number > 0 or None"):
+        st_unimr.export_onnx(tiny_model, tmp_path / "c", "int8", outlier_range_ratio=0)
+    with pytest.raises(InvalidInputError, match="calibration_texts must be a non-empty list of strings"):
+        st_unimr.export_onnx(tiny_model, tmp_path / "c", "int8", calibration_texts="a dog")
