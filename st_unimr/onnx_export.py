@@ -110,7 +110,8 @@ def export_onnx(
         The model folder.
 
     Raises:
-        InvalidInputError: ``quantize`` is not ``None`` or ``"int8"``, or ``opset`` is not an integer >= 14.
+        InvalidInputError: ``quantize`` is not ``None`` or ``"int8"``, ``opset`` is not an integer >= 14,
+            ``outlier_range_ratio`` is not a number > 0 or ``None``, or ``calibration_texts`` is not a list of texts.
         InvalidInputTypeError: ``model`` is not a UniMR model (no Router with a Transformer-led text route).
 
     Example:
@@ -379,6 +380,12 @@ class OnnxTextModel(nn.Module):
         self.config = config
         self.input_names = list(input_names)
         self.path = str(path)
+
+    def save_pretrained(self, *args: Any, **kwargs: Any) -> None:
+        raise InvalidInputError(
+            f"this model runs its text encoder from the ONNX graph {self.path} and has no torch weights to save; "
+            "load the exported folder with backend='torch' to save or train it"
+        )
 
     def forward(self, **inputs: Any) -> dict[str, torch.Tensor]:
         feeds = {name: inputs[name].detach().cpu().numpy().astype(np.int64) for name in self.input_names}

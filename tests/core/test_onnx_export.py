@@ -55,6 +55,8 @@ def test_export_loads_back_and_embeds_like_torch(tiny_model, tmp_path, quantize,
     # The image route is the saved torch one, unchanged.
     images = [Image.new("RGB", (40, 40), (200, 10, 10))]
     np.testing.assert_allclose(fast.encode_document(images), tiny_model.encode_document(images), atol=1e-6)
+    with pytest.raises(InvalidInputError, match="has no torch weights to save"):
+        fast.save(str(tmp_path / "resaved"))
     # The folder is still a complete checkpoint for the torch backend.
     np.testing.assert_allclose(st_unimr.load(path).encode_query(TEXTS), expected, atol=1e-6)
 
