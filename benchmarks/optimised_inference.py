@@ -133,6 +133,11 @@ def run(
         workdir = Path(tmp)
         models = build_variants(model, workdir, threads, names)
         sizes = {name: _text_encoder_bytes(name, variant, workdir) for name, variant in models.items()}
+        exports = {
+            name: json.loads((workdir / name / ONNX_CONFIG_NAME).read_text(encoding="utf8"))
+            for name in names
+            if (workdir / name / ONNX_CONFIG_NAME).is_file()
+        }
         with torch.inference_mode():
             reference = models["torch_fp32"].encode_query(queries, **kwargs)
             agreement = {
@@ -235,7 +240,20 @@ def run(
         },
         "tables": [{"title": "Text route variants", "columns": columns, "rows": rows}],
         "targets": targets,
+        "notes": _notes(exports),
     }
+
+
+def _notes(exports: dict[str, dict[str, Any]]) -> list[str]:
+    notes = ["Speed ratios are medians of interleaved repeats in one process; recall is on the test splits."]
+    if "onnx_int8" in exports:
+        kept = exports["onnx_int8"].get("fp32_layers") or []
+        notes.append(
+            "onnx_int8 = `st_unimr.export_onnx(model, folder, quantize='int8')`: int8 word-embedding matrix (one "
+            "scale per row), ONNX Runtime dynamic int8 MatMuls with one weight scale per output channel; "
+            f"kept fp32 for outlier inputs (range/RMS > 100 on the calibration texts): {', '.join(kept) or 'none'}."
+        )
+    return notes
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -37,6 +37,8 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     assert metrics["stages"]["stage2"]["trainable_parameters"]["text_encoder"] == 0
     assert metrics["stages"]["stage1"]["trainable_parameters"]["nlu"] == 0
     assert 0.0 <= metrics["test"]["test_intents_accuracy"] <= 1.0
+    # recall@10 at truncated sizes (the tiny model's 32 dimensions are below 64: only the full size is reported)
+    assert {"test_t2i_dim32_recall@10", "test_t2t_dim32_recall@10"} <= set(metrics["test"])
     assert (out / "training_curves.png").stat().st_size > 1000
     # Every save is atomic and cleans up after itself: no hidden temporary folder is left anywhere in the run.
     assert not [str(path) for path in out.rglob(".*")]
