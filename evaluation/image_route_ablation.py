@@ -55,6 +55,40 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.image_prototype_anchor=0.1",
     ],
     "prototypes-only": ["stage3.image_linear=false"],
+    # The default's prototypes at a 10x rate: at the head rate they barely move in 50 image batches.
+    "refresh-anchor-fast": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.prototype_learning_rate=5.0e-3",
+    ],
+    # ... and every training concept (2 captions each), every batch of every dataset (proportional sampler).
+    "refresh-anchor-fast-all-images": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.prototype_learning_rate=5.0e-3",
+        "data.image_text_train_concepts=null",
+        "data.image_text_rows_per_concept=2",
+        "stage3.sampler=proportional",
+    ],
+    # The linear path back on, gated per image by its distance to the training images' feature distribution.
+    "gated-linear": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate_rank=64",
+    ],
+    "gated-linear-all-images": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate_rank=64",
+        "stage3.prototype_learning_rate=5.0e-3",
+        "data.image_text_train_concepts=null",
+        "data.image_text_rows_per_concept=2",
+        "stage3.sampler=proportional",
+    ],
     "refresh-frozen-gor": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototypes=frozen",

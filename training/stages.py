@@ -118,6 +118,8 @@ def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig)
         # The scale starts at 0 and multiplies every gradient that reaches the fusion projection, so at the head
         # rate it stays near 0 over a short stage 3 (mean |scale| 0.005 after the default run).
         mapping[r"fusion_scale"] = stage_config.fusion_learning_rate
+    if stage_config.prototype_learning_rate is not None:
+        mapping[r"prototypes"] = stage_config.prototype_learning_rate
     return mapping
 
 
