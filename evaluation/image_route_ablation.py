@@ -72,18 +72,18 @@ VARIANTS: dict[str, list[str]] = {
         "data.image_text_rows_per_concept=2",
         "stage3.sampler=proportional",
     ],
-    # The linear path back on, gated per image by its distance to the training images' feature distribution.
+    # The linear path back on, gated per image by its similarity to its nearest training images.
     "gated-linear": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototype_anchor=1.0",
         "stage3.image_linear=true",
-        "stage3.image_domain_gate_rank=64",
+        "stage3.image_domain_gate=true",
     ],
     "gated-linear-all-images": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototype_anchor=1.0",
         "stage3.image_linear=true",
-        "stage3.image_domain_gate_rank=64",
+        "stage3.image_domain_gate=true",
         "stage3.prototype_learning_rate=5.0e-3",
         "data.image_text_train_concepts=null",
         "data.image_text_rows_per_concept=2",

@@ -78,10 +78,12 @@ class StageConfig:
     image_prototype_anchor: float = 0.0  # pulls trained prototypes back toward the zero-shot head
     # null: the prototypes train at the head rate, at which 50 image batches barely move them
     prototype_learning_rate: float | None = None
-    # > 0: the linear path is gated per image by its distance to the training images' feature distribution
-    # (this many principal directions), so images of other domains keep the zero-shot embedding
-    image_domain_gate_rank: int = 0
-    image_domain_gate_quantile: float = 0.99  # the training distance at which the gate is half open
+    # gate the linear path per image by its similarity to the stage-3 training images' backbone features, so images
+    # of other domains (photographs) keep the zero-shot embedding
+    image_domain_gate: bool = False
+    # the gate is half open at this quantile of the training images' own neighbour similarities
+    image_domain_gate_quantile: float = 0.05
+    image_domain_gate_softness: float = 0.01  # width of the gate's transition, in cosine similarity
     # recompute the zero-shot prototypes with the current text encoder before stage 3 (stage 1 moved the text
     # space) and, when they are frozen, after it
     refresh_zero_shot_head: bool = False
@@ -241,11 +243,14 @@ def _validate(config: TrainConfig, source: str) -> None:
         if not 0 <= stage.warmup_ratio < 1:
             raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
         minimums.update({f"{name}.save_steps": 1, f"{name}.trainable_layers": 0, f"{name}.lora_r": 1})
-        minimums[f"{name}.image_domain_gate_rank"] = 0
-        if not 0 < stage.image_domain_gate_quantile <= 1:
+        if not 0 < stage.image_domain_gate_quantile < 1:
             raise ConfigError(
-                f"{source}: {name}.image_domain_gate_quantile must be in (0, 1], "
+                f"{source}: {name}.image_domain_gate_quantile must be in (0, 1), "
                 f"got {stage.image_domain_gate_quantile}"
+            )
+        if not stage.image_domain_gate_softness > 0:
+            raise ConfigError(
+                f"{source}: {name}.image_domain_gate_softness must be > 0, got {stage.image_domain_gate_softness}"
             )
         minimums[f"{name}.lora_alpha"] = 1
         bad_dims = [

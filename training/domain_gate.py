@@ -24,12 +24,12 @@ def _image_key(image) -> str:
 def fit_domain_gate(model: SentenceTransformer, config: TrainConfig, batch_size: int = 64) -> dict | None:
     """Fit the gate to the pooled backbone features of the distinct images stage 3 trains on.
 
-    Returns what :meth:`~st_unimr.modules.ImageEncoder.fit_domain_gate` reports (plus the image count), or None when
+    Returns what :meth:`~st_unimr.modules.ImageEncoder.fit_domain_gate` reports, or None when
     the config asks for no gate or the model has no image route with a linear path.
     """
     stage = config.stage3
     encoder = find_image_encoder(model)
-    if not stage.image_domain_gate_rank or encoder is None or not stage.image_linear:
+    if not stage.image_domain_gate or encoder is None or not stage.image_linear:
         return None
     images, seen = [], set()
     for image in image_text_train(config.data)["document"]:
@@ -44,7 +44,6 @@ def fit_domain_gate(model: SentenceTransformer, config: TrainConfig, batch_size:
             pixels = encoder.preprocess(images[start : start + batch_size])["pixel_values"].to(device)
             # Through the encoder's feature cache when it is on, so training reuses these backbone passes.
             pooled.append(encoder._backbone_outputs(pixels)[0].cpu())
-    report = encoder.fit_domain_gate(
-        torch.cat(pooled), rank=stage.image_domain_gate_rank, quantile=stage.image_domain_gate_quantile
+    return encoder.fit_domain_gate(
+        torch.cat(pooled), quantile=stage.image_domain_gate_quantile, softness=stage.image_domain_gate_softness
     )
-    return {**report, "images": len(images)}
