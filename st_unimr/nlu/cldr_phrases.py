@@ -112,8 +112,9 @@ def cldr_phrases(lang: str, reference_date: date | None = None, root: Path | str
     for unit in _UNITS:
         patterns = data["past"].get(unit, {})
         for n in _AGO_COUNTS:
+            # A pattern without {0} spells the number out (Arabic dual "قبل أسبوعين"): right only for its own count.
             pattern = patterns.get(plural(n)) or patterns.get("other")
-            if pattern and "{0}" in pattern:
+            if pattern and ("{0}" in pattern or plural(n) in patterns):
                 rng = unit_range(unit, shift(unit, reference, -n))
                 add(pattern.replace("{0}", str(n)), "ago", f"{unit}-ago-{n}", rng)
     months = data["months"]
