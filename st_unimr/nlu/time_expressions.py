@@ -364,7 +364,8 @@ def time_normalization_accuracy(
 if __name__ == "__main__":
     import json
 
-    for name, items in (("TIME_EXPRESSIONS", TIME_EXPRESSIONS), ("TIME_EXPRESSIONS_UNTUNED", TIME_EXPRESSIONS_UNTUNED)):
+    sets = {"TIME_EXPRESSIONS": TIME_EXPRESSIONS, "TIME_EXPRESSIONS_UNTUNED": TIME_EXPRESSIONS_UNTUNED}
+    for name, items in sets.items():
         report = time_normalization_accuracy(items)
         print(name, json.dumps({k: v for k, v in report.items() if k != "errors"}, indent=1))
         for error in report["errors"]:
