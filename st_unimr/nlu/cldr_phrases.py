@@ -94,6 +94,8 @@ def cldr_phrases(lang: str, reference_date: date | None = None, root: Path | str
     locales = _chain(str(common), lang)
     data = _merged(str(common), locales)
     out = CLDRPhrases(lang=lang, locales=locales, reference_date=reference)
+    if not locales:  # CLDR does not know the language: no year pattern either, so nothing at all
+        return out
     seen: set[str] = set()
 
     def add(text: str, kind: str, key: str, rng: DateRange) -> None:

@@ -211,6 +211,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "recupera o artigo sobre {content} que li {time}",
             "há notas sobre {content}?",
             "mostra os ficheiros sobre {content} guardados {time}",
+            "onde está a ata sobre {content} da reunião (país: {place})?",
         ],
     },
     "nl": {
@@ -267,6 +268,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "ta fram artikeln om {content} som jag läste {time}",
             "finns det anteckningar om {content}?",
             "visa filer om {content} sparade {time}",
+            "ta fram protokollet om {content} från mötet i {place}",
         ],
     },
     "pl": {
@@ -294,6 +296,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "który dokument dotyczy tematu: {content}?",
             "wyszukaj artykuł przeczytany {time}, temat: {content}",
             "czy mam notatki z hasłem: {content}?",
+            "otwórz protokół ze spotkania (kraj: {place}), temat: {content}",
         ],
     },
     "ru": {
@@ -321,6 +324,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "какой документ посвящён теме «{content}»?",
             "найди статью, которую я читал {time}, тема: {content}",
             "есть ли заметки по теме «{content}»?",
+            "открой протокол встречи (страна: {place}), тема: {content}",
         ],
     },
     "uk": {
@@ -347,6 +351,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "який документ присвячений темі «{content}»?",
             "знайди статтю, яку я читав {time}, тема: {content}",
             "чи є нотатки на тему «{content}»?",
+            "відкрий протокол зустрічі (країна: {place}), тема: {content}",
         ],
     },
     "cs": {
@@ -373,6 +378,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "který dokument se týká tématu „{content}“?",
             "najdi článek, který jsem četl {time}, téma: {content}",
             "mám nějaké poznámky na téma „{content}“?",
+            "otevři zápis ze schůzky (země: {place}), téma: {content}",
         ],
     },
     "tr": {
@@ -399,6 +405,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "hangi belge “{content}” hakkında?",
             "{time} okuduğum makaleyi bul, konu: {content}",
             "“{content}” hakkında not var mı?",
+            "toplantı tutanağını aç (yer: {place}), konu: {content}",
         ],
     },
     "ja": {
@@ -426,6 +433,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "{content}を扱っている文書はどれ？",
             "{time}に読んだ{content}の記事を探して",
             "{content}についてのメモある？",
+            "{place}での会議の{content}に関する議事録を開いて",
         ],
     },
     "zh": {
@@ -452,6 +460,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "哪个文档是讲{content}的？",
             "找出我{time}读过的关于{content}的文章",
             "有没有关于{content}的笔记？",
+            "打开在{place}开会时关于{content}的会议记录",
         ],
     },
     "ar": {
@@ -478,6 +487,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "أي مستند يتناول {content}؟",
             "ابحث عن المقال حول {content} الذي قرأته {time}",
             "هل لدي ملاحظات حول {content}؟",
+            "افتح محضر الاجتماع في {place} بشأن {content}",
         ],
     },
     "id": {
@@ -504,6 +514,7 @@ FRAMES: dict[str, dict[str, list[str]]] = {
             "dokumen mana yang membahas {content}?",
             "carikan artikel tentang {content} yang saya baca {time}",
             "ada catatan tentang {content}?",
+            "buka notulen rapat di {place} tentang {content}",
         ],
     },
 }
