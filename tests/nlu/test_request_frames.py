@@ -76,5 +76,5 @@ def test_no_two_frames_collide():
 def test_frame_languages_are_in_the_bundle():
     from st_unimr.data import load
 
-    langs = set(load("image_text", "train")["lang"]) & set(load("text_pairs", "train")["lang_positive"] + ["en"])
+    langs = set(load("image_text", "train")["lang"]) & (set(load("text_pairs", "train")["lang_positive"]) | {"en"})
     assert set(FRAMES) <= langs
