@@ -239,18 +239,22 @@ def build_requests(
     from st_unimr.nlu.cldr_phrases import DEFAULT_REFERENCE_DATE, cldr_phrases
 
     reference = reference_date or DEFAULT_REFERENCE_DATE
+    # Contents first: a missing image_text/text_pairs build fails at once, before the CLDR package is fetched.
+    contents: dict[str, list[dict]] = {}
+    for split in ("train", "dev", "test"):
+        cap = max_train_per_lang if split == "train" else max_eval_per_lang
+        contents[split] = _photo_contents(split, cap) + _document_contents(split, cap)
     phrases = {lang: cldr_phrases(lang, reference) for lang in FRAMES}
     times = {lang: p.time for lang, p in phrases.items()}
     places = {lang: p.places for lang, p in phrases.items()}
     held_out = held_out_frames(FRAMES)
     every = {frame_id(lang, intent, f) for lang, d in FRAMES.items() for intent, fs in d.items() for f in fs}
-    out: dict[str, list[dict]] = {}
-    for split in ("train", "dev", "test"):
-        cap = max_train_per_lang if split == "train" else max_eval_per_lang
-        contents = _photo_contents(split, cap) + _document_contents(split, cap)
-        ids = every - held_out if split == "train" else held_out
-        out[split] = compose_requests(contents, FRAMES, times, places, reference, frame_ids=ids)
-    return out
+    return {
+        split: compose_requests(
+            rows, FRAMES, times, places, reference, frame_ids=every - held_out if split == "train" else held_out
+        )
+        for split, rows in contents.items()
+    }
 
 
 def _capped(candidates: list[dict], cap: int, split: str) -> list[dict]:

@@ -156,3 +156,11 @@ def test_built_requests_dataset():
         assert len(set(rows["lang"])) == len(FRAMES)
     photo = data["test"].filter(lambda i: i == "photo_search", input_columns="intent")
     assert photo[0]["image"] is not None
+
+
+def test_building_requests_without_the_bundle_says_what_to_build():
+    from st_unimr.data.build import build
+    from st_unimr.data.loading import DatasetNotBuiltError
+
+    with pytest.raises(DatasetNotBuiltError, match="build --only image_text"):
+        build(["requests"])
