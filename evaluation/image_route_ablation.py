@@ -79,6 +79,22 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.image_linear=true",
         "stage3.image_domain_gate=true",
     ],
+    "gated-linear-fast": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+        "stage3.prototype_learning_rate=5.0e-3",
+    ],
+    # ... and the captions of image_text steer only the image route (no gradient into the shared text encoder).
+    "gated-linear-fast-frozen-text": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+        "stage3.prototype_learning_rate=5.0e-3",
+        "stage3.image_text_text_gradient=false",
+    ],
     "gated-linear-all-images": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototype_anchor=1.0",

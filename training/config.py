@@ -84,6 +84,9 @@ class StageConfig:
     # the gate is half open at this quantile of the training images' own neighbour similarities
     image_domain_gate_quantile: float = 0.05
     image_domain_gate_softness: float = 0.01  # width of the gate's transition, in cosine similarity
+    # false: image_text trains the image route only (captions embedded without gradient), so the text space is not
+    # pulled toward the emoji/flag/clip-art images, which cost real-photo retrieval
+    image_text_text_gradient: bool = True
     # recompute the zero-shot prototypes with the current text encoder before stage 3 (stage 1 moved the text
     # space) and, when they are frozen, after it
     refresh_zero_shot_head: bool = False

@@ -67,11 +67,16 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
             dimension = model.get_embedding_dimension()
             dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
             losses[name] = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model), matryoshka_dims=dims)
-        elif name == "image_text" and (stage_config.image_uniformity_weight or stage_config.image_prototype_anchor):
+        elif name == "image_text" and (
+            stage_config.image_uniformity_weight
+            or stage_config.image_prototype_anchor
+            or not stage_config.image_text_text_gradient
+        ):
             losses[name] = ImageTextLoss(
                 model,
                 uniformity_weight=stage_config.image_uniformity_weight,
                 prototype_anchor_weight=stage_config.image_prototype_anchor,
+                text_gradient=stage_config.image_text_text_gradient,
             )
         else:
             losses[name] = MultipleNegativesRankingLoss(model)
