@@ -55,6 +55,56 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.image_prototype_anchor=0.1",
     ],
     "prototypes-only": ["stage3.image_linear=false"],
+    # The default's prototypes at a 10x rate: at the head rate they barely move in 50 image batches.
+    "refresh-anchor-fast": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.prototype_learning_rate=5.0e-3",
+    ],
+    # ... and every training concept (2 captions each), every batch of every dataset (proportional sampler).
+    "refresh-anchor-fast-all-images": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.prototype_learning_rate=5.0e-3",
+        "data.image_text_train_concepts=null",
+        "data.image_text_rows_per_concept=2",
+        "stage3.sampler=proportional",
+    ],
+    # The linear path back on, gated per image by its similarity to its nearest training images.
+    "gated-linear": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+    ],
+    "gated-linear-fast": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+        "stage3.prototype_learning_rate=5.0e-3",
+    ],
+    # ... and the captions of image_text steer only the image route (no gradient into the shared text encoder).
+    "gated-linear-fast-frozen-text": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+        "stage3.prototype_learning_rate=5.0e-3",
+        "stage3.image_text_text_gradient=false",
+    ],
+    "gated-linear-all-images": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+        "stage3.prototype_learning_rate=5.0e-3",
+        "data.image_text_train_concepts=null",
+        "data.image_text_rows_per_concept=2",
+        "stage3.sampler=proportional",
+    ],
     "refresh-frozen-gor": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototypes=frozen",

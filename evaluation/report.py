@@ -28,6 +28,19 @@ PER_LANGUAGE_TABLES = [
 ]
 
 
+#: ``real_photo_metrics`` / ``in_domain_metrics`` keys shown in the report, with their column titles.
+REAL_PHOTO_COLUMNS = [
+    ("real_photos_title_recall@10", "photos: titles"),
+    ("real_photos_everyday_title_recall@10", "photos: titles (no deep-sky)"),
+    ("real_photos_description_recall@10", "photos: descriptions"),
+    ("real_photos_image_cosine", "photo cosine"),
+    ("test_clipart_t2i_recall@10", "clip-art t2i"),
+    ("test_emoji_t2i_recall@10", "emoji t2i"),
+    ("test_flags_t2i_recall@10", "flags t2i"),
+    ("test_all_image_cosine", "test-image cosine"),
+]
+
+
 def scores_from_task_result(task_result: Any, split: str = "test") -> dict[str, dict[str, float]]:
     """``{subset: {metric: value}}`` (numeric metrics only) from an mteb ``TaskResult``."""
     out = {}
@@ -167,6 +180,20 @@ def write_report(summary: dict[str, Any], output_dir: str | Path) -> Path:
                 per_subset = summary["scores"].get(label, {}).get(task)
                 rows.append([task, label] + [_fmt(_mean_metric(per_subset, m)) for m in RETRIEVAL_METRICS])
         lines += _table(["task", "model", *RETRIEVAL_METRICS], rows)
+
+    if summary.get("real_photos"):
+        lines += ["", "## Real photographs and image domains", ""]
+        lines += [
+            "The evaluation-only `real_photos` check (titled photographs nothing trains on; text→image recall@10, "
+            "mean over languages) beside the test split per image domain (`st_unimr.evaluation.real_photo_check`). "
+            "A model that learned its training domain by forgetting photographs shows it here, not in the tasks "
+            "above.",
+            "",
+        ]
+        rows = []
+        for label, photo in summary["real_photos"].items():
+            rows.append([label] + [_fmt(photo.get(key)) for key, _ in REAL_PHOTO_COLUMNS])
+        lines += _table(["model", *(title for _, title in REAL_PHOTO_COLUMNS)], rows)
 
     lines += ["", "## Per language", ""]
     for task, metric in [*PER_LANGUAGE_TABLES, ("NLU head", "accuracy"), ("NLU head", "macro_f1")]:

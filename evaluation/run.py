@@ -103,6 +103,7 @@ def run_evaluation(
     nlu_max_per_lang: int | None = None,
     device: str | None = None,
     run_info: dict[str, Any] | None = None,
+    real_photos: bool = False,
 ) -> dict[str, Any]:
     """Evaluate every model on every task it can run; write mteb results, the NLU head scores and the report.
 
@@ -116,6 +117,8 @@ def run_evaluation(
         nlu_max_per_lang: Cap on NLU-head test rows per language.
         device: Device for the models.
         run_info: Extra ``run`` fields for the report (command, options, notes, standard task status).
+        real_photos: Also run the real-photo check (evaluation-only titled photographs) and the per-domain image
+            figures of the test split on the UniMR models, so a model that forgets photographs shows it.
 
     Returns:
         The summary the report was written from.
@@ -129,7 +132,7 @@ def run_evaluation(
     result_cache = mteb.ResultCache(cache_path=output / "mteb")
     run = {"models": [vars(spec) for spec in specs], "notes": [], **(run_info or {})}
     run["mteb_version"] = mteb.__version__
-    summary: dict[str, Any] = {"run": run, "tasks": {}, "scores": {}, "nlu_head": {}}
+    summary: dict[str, Any] = {"run": run, "tasks": {}, "scores": {}, "nlu_head": {}, "real_photos": {}}
     for task in tasks:
         summary["tasks"][task.metadata.name] = {
             "main_score": task.metadata.main_score,
@@ -177,6 +180,11 @@ def run_evaluation(
             path = output / "nlu_head" / f"{spec.label}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(scores, indent=2), encoding="utf8")
+        if real_photos and spec.is_unimr and "image" in modalities:
+            from st_unimr.evaluation.real_photo_check import in_domain_metrics, real_photo_metrics
+
+            photo = {**real_photo_metrics(st_model, batch_size=batch_size), **in_domain_metrics(st_model)}
+            summary["real_photos"][spec.label] = photo
         del encoder, st_model
         gc.collect()
     run["duration_s"] = round(time.time() - started, 1)
@@ -210,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default=None)
     parser.add_argument("--no-nlu-head", action="store_true", help="skip the intent-head evaluator")
+    parser.add_argument(
+        "--no-real-photos",
+        action="store_true",
+        help="skip the real-photo check (st_unimr.evaluation.real_photo_check) of the UniMR models",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -256,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         nlu_max_per_lang=args.max_queries_per_lang,
         device=args.device,
         run_info=run_info,
+        real_photos=not args.no_real_photos,
     )
     del summary
     print(f"Report: {Path(args.output) / 'report.md'}")

@@ -76,6 +76,17 @@ class StageConfig:
     image_linear: bool = True  # the linear path over the backbone's pooled feature (starts at zero)
     image_uniformity_weight: float = 0.0  # Global Orthogonal Regularization on the batch's image embeddings
     image_prototype_anchor: float = 0.0  # pulls trained prototypes back toward the zero-shot head
+    # null: the prototypes train at the head rate, at which 50 image batches barely move them
+    prototype_learning_rate: float | None = None
+    # gate the linear path per image by its similarity to the stage-3 training images' backbone features, so images
+    # of other domains (photographs) keep the zero-shot embedding
+    image_domain_gate: bool = False
+    # the gate is half open at this quantile of the training images' own neighbour similarities
+    image_domain_gate_quantile: float = 0.05
+    image_domain_gate_softness: float = 0.01  # width of the gate's transition, in cosine similarity
+    # false: image_text trains the image route only (captions embedded without gradient), so the text space is not
+    # pulled toward the emoji/flag/clip-art images, which cost real-photo retrieval
+    image_text_text_gradient: bool = True
     # recompute the zero-shot prototypes with the current text encoder before stage 3 (stage 1 moved the text
     # space) and, when they are frozen, after it
     refresh_zero_shot_head: bool = False
@@ -251,7 +262,8 @@ def _validate(config: TrainConfig, source: str) -> None:
         stage: StageConfig = getattr(config, name)
         if stage.batch_size < 2:
             raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives), got {stage.batch_size}")
-        for key in ("learning_rate", "head_learning_rate", "fusion_learning_rate", "epochs"):
+        rates = ("learning_rate", "head_learning_rate", "fusion_learning_rate", "prototype_learning_rate")
+        for key in (*rates, "epochs"):
             value = getattr(stage, key)
             if value is not None and not value > 0:
                 raise ConfigError(f"{source}: {name}.{key} must be > 0, got {value}")
@@ -269,6 +281,15 @@ def _validate(config: TrainConfig, source: str) -> None:
         if not 0 <= stage.warmup_ratio < 1:
             raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
         minimums.update({f"{name}.save_steps": 1, f"{name}.trainable_layers": 0, f"{name}.lora_r": 1})
+        if not 0 < stage.image_domain_gate_quantile < 1:
+            raise ConfigError(
+                f"{source}: {name}.image_domain_gate_quantile must be in (0, 1), "
+                f"got {stage.image_domain_gate_quantile}"
+            )
+        if not stage.image_domain_gate_softness > 0:
+            raise ConfigError(
+                f"{source}: {name}.image_domain_gate_softness must be > 0, got {stage.image_domain_gate_softness}"
+            )
         minimums[f"{name}.lora_alpha"] = 1
         bad_dims = [
             dim for dim in stage.matryoshka_dims if not isinstance(dim, int) or isinstance(dim, bool) or dim < 1

@@ -70,11 +70,16 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
         if name == "intents":
             losses[name] = IntentClassificationLoss(model)
             continue
-        if name == "image_text" and (stage_config.image_uniformity_weight or stage_config.image_prototype_anchor):
+        if name == "image_text" and (
+            stage_config.image_uniformity_weight
+            or stage_config.image_prototype_anchor
+            or not stage_config.image_text_text_gradient
+        ):
             loss = ImageTextLoss(
                 model,
                 uniformity_weight=stage_config.image_uniformity_weight,
                 prototype_anchor_weight=stage_config.image_prototype_anchor,
+                text_gradient=stage_config.image_text_text_gradient,
             )
         else:
             loss = MultipleNegativesRankingLoss(model)
@@ -126,6 +131,8 @@ def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig)
         # The scale starts at 0 and multiplies every gradient that reaches the fusion projection, so at the head
         # rate it stays near 0 over a short stage 3 (mean |scale| 0.005 after the default run).
         mapping[r"fusion_scale"] = stage_config.fusion_learning_rate
+    if stage_config.prototype_learning_rate is not None:
+        mapping[r"prototypes"] = stage_config.prototype_learning_rate
     return mapping
 
 

@@ -35,6 +35,7 @@ from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
 from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
 from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
 from training.curves import plot_loss_curves  # noqa: E402
+from training.domain_gate import fit_domain_gate  # noqa: E402
 from training.sequence_length import full_max_seq_length, max_seq_length  # noqa: E402
 from training.stage_data import evaluators  # noqa: E402
 from training.stages import is_main_process, peak_rss_mb, run_stage, write_json  # noqa: E402
@@ -221,7 +222,12 @@ def main(argv: list[str] | None = None) -> Path:
         refresh = stage == 3 and config.stage3.refresh_zero_shot_head
         if refresh and refresh_zero_shot_head(model):
             logger.info("Zero-shot image head recomputed with the current text encoder")
+        gate = fit_domain_gate(model, config) if stage == 3 else None
+        if gate:
+            logger.info(f"Image domain gate fitted on the stage-3 training images: {gate}")
         result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
+        if gate:
+            result["domain_gate"] = gate
         if refresh and config.stage3.image_prototypes == "frozen":
             refresh_zero_shot_head(model)
         if is_main_process():

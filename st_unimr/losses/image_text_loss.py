@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.losses.merged_forward import embed_columns
 from sentence_transformers.sentence_transformer.losses import (
@@ -35,6 +36,8 @@ class ImageTextLoss(nn.Module):
         model: A UniMR model.
         uniformity_weight: Weight of the Global Orthogonal Regularization terms on the image column.
         prototype_anchor_weight: Weight of the prototype anchor (needs ``projection="prototypes"``).
+        text_gradient: If False, the caption column is embedded without gradient, so only the image route learns
+            from this loss and the shared text encoder keeps what the text tasks teach it.
         scale: The ranking loss's similarity scale.
 
     Inputs:
@@ -67,6 +70,7 @@ class ImageTextLoss(nn.Module):
         uniformity_weight: float = 0.0,
         prototype_anchor_weight: float = 0.0,
         scale: float = 20.0,
+        text_gradient: bool = True,
     ) -> None:
         super().__init__()
         if uniformity_weight < 0 or prototype_anchor_weight < 0:
@@ -77,6 +81,7 @@ class ImageTextLoss(nn.Module):
         self.model = model
         self.uniformity_weight = uniformity_weight
         self.prototype_anchor_weight = prototype_anchor_weight
+        self.text_gradient = text_gradient
         self.ranking_loss = MultipleNegativesRankingLoss(model, scale=scale)
         self.uniformity_loss = GlobalOrthogonalRegularizationLoss(model) if uniformity_weight else None
         self.prototypes = None
@@ -89,7 +94,14 @@ class ImageTextLoss(nn.Module):
             self.register_buffer("initial_prototypes", encoder.prototypes.detach().clone(), persistent=False)
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
-        embeddings = embed_columns(self.model, sentence_features)
+        features = list(sentence_features)
+        if self.text_gradient:
+            embeddings = embed_columns(self.model, features)
+        else:
+            # The captions only steer the image route: the shared text space stays what the text tasks make it.
+            with torch.no_grad():
+                captions = self.model(features[0])["sentence_embedding"]
+            embeddings = [captions, *embed_columns(self.model, features[1:], separate_first=False)]
         loss = self.ranking_loss.compute_loss_from_embeddings(embeddings, labels)
         if self.uniformity_loss is not None:
             terms = self.uniformity_loss.compute_loss_from_embeddings(embeddings[1:])
@@ -104,9 +116,9 @@ class ImageTextLoss(nn.Module):
             "uniformity_weight": self.uniformity_weight,
             "prototype_anchor_weight": self.prototype_anchor_weight,
             "scale": self.ranking_loss.scale,
+            "text_gradient": self.text_gradient,
         }
 
     @property
     def citation(self) -> str:
         return self.ranking_loss.citation
-

@@ -11,6 +11,7 @@ except ImportError:
     from typing_extensions import Self
 
 import torch
+import torch.nn.functional as F
 from sentence_transformers.base.modules.input_module import InputModule
 from torch import Tensor, nn
 from transformers import AutoImageProcessor
@@ -39,6 +40,12 @@ class ImageEncoder(PluginModuleMixin, InputModule):
       embeddings of class prompts (see :func:`st_unimr.zero_shot.init_zero_shot_head`), images land in the text
       space before any training.
 
+    The linear path learns the training images' domain. With a domain gate (:meth:`fit_domain_gate`) it is scaled per
+    image by ``sigmoid((s - threshold) / softness)``, where ``s`` is the mean cosine similarity of the pooled feature
+    to its ``domain_gate_neighbours`` nearest training images (the gate's bank). Images unlike the training domain
+    (photographs, when it was trained on emoji and clip-art) then keep the zero-shot embedding instead of inheriting
+    the domain's offset.
+
     The backbone is frozen by default; ``num_trainable_blocks`` unfreezes its last blocks (EfficientNet MBConv blocks
     or transformer layers) together with the layers after them. Preprocessing accepts PIL images of every mode,
     numpy arrays, tensors, file paths, URLs and ``{"image": ...}`` dicts, converts them to RGB (alpha composited on
@@ -54,6 +61,8 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         projection: ``"linear"`` or ``"prototypes"`` (see above).
         num_trainable_blocks: How many of the backbone's last blocks are trainable; 0 freezes the backbone.
         prototype_temperature: Softmax temperature over the class logits for ``projection="prototypes"``.
+        domain_gate_size: Rows of the domain gate's bank of training features; 0 (default): no gate.
+        domain_gate_neighbours: How many nearest bank rows the gate's similarity averages.
         image_processor: A ``transformers`` image processor; built from the backbone type if None.
 
     Example:
@@ -74,6 +83,8 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         "projection",
         "num_trainable_blocks",
         "prototype_temperature",
+        "domain_gate_size",
+        "domain_gate_neighbours",
     ]
     config_file_name: str = "image_encoder_config.json"
     save_in_root: bool = False
@@ -87,8 +98,12 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         num_trainable_blocks: int = 0,
         prototype_temperature: float = 1.0,
         image_processor: Any | None = None,
+        domain_gate_size: int = 0,
+        domain_gate_neighbours: int = 5,
     ) -> None:
         super().__init__()
+        check_int(domain_gate_size, "domain_gate_size", minimum=0)
+        check_int(domain_gate_neighbours, "domain_gate_neighbours")
         if projection not in ("linear", "prototypes"):
             raise InvalidInputError(f"projection must be 'linear' or 'prototypes', got {projection!r}")
         check_int(embedding_dimension, "embedding_dimension")
@@ -117,6 +132,10 @@ class ImageEncoder(PluginModuleMixin, InputModule):
             # Untrained, the embedding is the zero-shot prototype mix alone; training grows the linear path.
             nn.init.zeros_(self.linear.weight)
             nn.init.zeros_(self.linear.bias)
+        self.domain_gate_neighbours = domain_gate_neighbours
+        self.domain_gate_size = 0
+        if domain_gate_size:
+            self._register_gate_buffers(domain_gate_size)
         self.num_trainable_blocks = num_trainable_blocks
         self.set_trainable_blocks(num_trainable_blocks)
 
@@ -206,9 +225,66 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         logits = None if rows[0][1] is None else torch.stack([row[1] for row in rows]).to(pixel_values.device)
         return pooled, logits
 
+    def _register_gate_buffers(self, size: int) -> None:
+        # Buffers, so they are saved with the weights and never trained; fit_domain_gate fills them.
+        device = self.linear.weight.device
+        self.register_buffer("gate_bank", torch.zeros(size, self.backbone.feature_dim, device=device))
+        self.register_buffer("gate_threshold", torch.zeros((), device=device))
+        self.register_buffer("gate_softness", torch.ones((), device=device))
+        self.domain_gate_size = size
+
+    def fit_domain_gate(self, pooled: Tensor, quantile: float = 0.05, softness: float = 0.01) -> dict[str, float]:
+        """Fit the domain gate to the pooled backbone features of the training images (they become its bank).
+
+        The gate is half open at the ``quantile`` of the training images' own neighbour similarities (each left out
+        of its own neighbours), so all but that fraction of the training images (and most images of the same
+        domains) get the full linear path, while images less alike than that get almost none.
+
+        Args:
+            pooled: ``[N, feature_dim]`` pooled features of the training images, N > ``domain_gate_neighbours``.
+            quantile: Quantile of the training images' neighbour similarities where the gate is 0.5.
+            softness: Width of the gate's transition, in cosine similarity.
+
+        Returns:
+            The fitted threshold, and the median of the training images' neighbour similarities.
+        """
+        if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0 < quantile < 1:
+            raise InvalidInputError(f"quantile must be a number in (0, 1), got {quantile!r}")
+        if isinstance(softness, bool) or not isinstance(softness, (int, float)) or not softness > 0:
+            raise InvalidInputError(f"softness must be a number > 0, got {softness!r}")
+        if not isinstance(pooled, Tensor) or pooled.ndim != 2 or pooled.shape[1] != self.backbone.feature_dim:
+            shape = tuple(pooled.shape) if isinstance(pooled, Tensor) else describe_input(pooled)
+            raise InvalidInputError(
+                f"fit_domain_gate expects a tensor of shape [N, {self.backbone.feature_dim}], got {shape}"
+            )
+        if pooled.shape[0] <= self.domain_gate_neighbours:
+            raise InvalidInputError(
+                f"fit_domain_gate needs more than domain_gate_neighbours={self.domain_gate_neighbours} images, "
+                f"got {pooled.shape[0]}"
+            )
+        if pooled.shape[0] != self.domain_gate_size:
+            self._register_gate_buffers(pooled.shape[0])
+        self.gate_bank.copy_(F.normalize(pooled.detach().float(), dim=-1))
+        similarities = self.gate_bank @ self.gate_bank.T
+        similarities.fill_diagonal_(-1.0)
+        own = similarities.topk(self.domain_gate_neighbours, dim=-1).values.mean(-1)
+        threshold = torch.quantile(own.cpu(), quantile)
+        self.gate_threshold.fill_(float(threshold))
+        self.gate_softness.fill_(float(softness))
+        return {"threshold": float(threshold), "median_similarity": float(own.median()), "bank": pooled.shape[0]}
+
+    def domain_similarity(self, pooled: Tensor) -> Tensor:
+        """Mean cosine similarity of each pooled feature to its nearest training images in the gate's bank."""
+        similarities = F.normalize(pooled, dim=-1) @ self.gate_bank.T
+        return similarities.topk(min(self.domain_gate_neighbours, len(self.gate_bank)), dim=-1).values.mean(-1)
+
     def forward(self, features: dict[str, Tensor], **kwargs) -> dict[str, Tensor]:
         pooled, logits = self._backbone_outputs(features["pixel_values"])
         embedding = self.linear(pooled)
+        if self.domain_gate_size:
+            gate = torch.sigmoid((self.domain_similarity(pooled) - self.gate_threshold) / self.gate_softness)
+            features["domain_gate"] = gate
+            embedding = gate.unsqueeze(-1) * embedding
         if self.projection == "prototypes":
             probabilities = (logits / self.prototype_temperature).softmax(dim=-1)
             embedding = embedding + probabilities @ self.prototypes

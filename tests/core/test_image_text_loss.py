@@ -64,3 +64,17 @@ def test_rejects_negative_weights_and_anchor_without_prototypes(tiny_unimr_facto
     linear = tiny_unimr_factory(image_projection="linear")
     with pytest.raises(ValueError, match="projection='prototypes'"):
         ImageTextLoss(linear, prototype_anchor_weight=1.0)
+
+
+def test_without_text_gradient_only_the_image_route_learns(tiny_unimr_factory):
+    model = tiny_unimr_factory()
+    features = _features(model)
+    loss = ImageTextLoss(model, text_gradient=False)
+    value = loss(features, None)
+    torch.testing.assert_close(value, MultipleNegativesRankingLoss(model)(_features(model), None))
+    model.zero_grad()
+    value.backward()
+    text_grads = [p.grad for n, p in model.named_parameters() if "prototypes" not in n and "image" not in n]
+    assert text_grads and all(grad is None or not grad.any() for grad in text_grads)
+    assert find_image_encoder(model).prototypes.grad.abs().sum() > 0
+    assert loss.get_config_dict()["text_gradient"] is False

@@ -108,6 +108,7 @@ def _synthetic_summary():
                 "en": {"accuracy": 0.85, "macro_f1": 0.75, "n": 5},
             }
         },
+        "real_photos": {"unimr": {"real_photos_title_recall@10": 0.25, "real_photos_image_cosine": 0.19}},
     }
 
 
@@ -118,6 +119,8 @@ def test_report_writer(tmp_path):
     assert "| UniMRIntentClassification (accuracy, 1 langs) | 0.900 | 0.700 |" in text
     assert "| NLU head intent accuracy (all test rows) | 0.800 | n/a |" in text
     assert "Hugging Face Hub is unreachable" in text
+    assert "## Real photographs and image domains" in text
+    assert "| unimr | 0.250 | n/a | n/a | 0.190 |" in text
     for png in ("t2i_recall_at_10.png", "intent_accuracy.png", "nlu_head_accuracy.png"):
         assert (tmp_path / png).stat().st_size > 1000
     assert json.loads((tmp_path / "summary.json").read_text())["run"]["models"][0]["label"] == "unimr"

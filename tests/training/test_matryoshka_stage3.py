@@ -40,12 +40,13 @@ def test_stage3_wraps_the_contrastive_losses_and_not_the_intent_loss(tiny_unimr_
                       MatryoshkaLoss)  # fmt: skip
 
 
-def test_matryoshka_loss_truncates_the_image_text_loss_embeddings(tiny_unimr_factory):
+@pytest.mark.parametrize("text_gradient", [True, False])
+def test_matryoshka_loss_truncates_the_image_text_loss_embeddings(tiny_unimr_factory, text_gradient):
     model = tiny_unimr_factory()
     dimension = model.get_embedding_dimension()
     dims = [dimension, dimension // 4]
     features = _features(model)
-    inner = ImageTextLoss(model, prototype_anchor_weight=10.0)
+    inner = ImageTextLoss(model, prototype_anchor_weight=10.0, text_gradient=text_gradient)
     with torch.no_grad():
         find_image_encoder(model).prototypes.mul_(2.0)  # a drift, so the anchor term is not 0
     loss = MatryoshkaLoss(model, inner, matryoshka_dims=dims)(_features(model), None)

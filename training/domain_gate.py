@@ -1,0 +1,49 @@
+"""Fit the image route's domain gate on the stage-3 training images before stage 3 trains the linear path."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import torch
+from sentence_transformers import SentenceTransformer
+
+from st_unimr.modules.module_lookup import find_image_encoder
+from training.config import TrainConfig
+from training.stage_data import image_text_train
+
+__all__ = ["fit_domain_gate"]
+
+
+def _image_key(image) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return hashlib.sha1(buffer.getvalue()).hexdigest()
+
+
+def fit_domain_gate(model: SentenceTransformer, config: TrainConfig, batch_size: int = 64) -> dict | None:
+    """Fit the gate to the pooled backbone features of the distinct images stage 3 trains on.
+
+    Returns what :meth:`~st_unimr.modules.ImageEncoder.fit_domain_gate` reports, or None when
+    the config asks for no gate or the model has no image route with a linear path.
+    """
+    stage = config.stage3
+    encoder = find_image_encoder(model)
+    if not stage.image_domain_gate or encoder is None or not stage.image_linear:
+        return None
+    images, seen = [], set()
+    for image in image_text_train(config.data)["document"]:
+        key = _image_key(image)
+        if key not in seen:
+            seen.add(key)
+            images.append(image)
+    device = next(encoder.parameters()).device
+    pooled = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            pixels = encoder.preprocess(images[start : start + batch_size])["pixel_values"].to(device)
+            # Through the encoder's feature cache when it is on, so training reuses these backbone passes.
+            pooled.append(encoder._backbone_outputs(pixels)[0].cpu())
+    return encoder.fit_domain_gate(
+        torch.cat(pooled), quantile=stage.image_domain_gate_quantile, softness=stage.image_domain_gate_softness
+    )
