@@ -141,6 +141,7 @@ def export_onnx(
     ):
         raise InvalidInputError("calibration_texts must be a non-empty list of strings or None")
     transformer = text_transformer(model)
+    require_onnx_runtime()
 
     from st_unimr.saving import save
 
@@ -181,6 +182,18 @@ def export_onnx(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def require_onnx_runtime(packages: tuple[str, ...] = ("onnx", "onnxruntime")) -> None:
+    """Raise an ImportError with the install command when the ONNX packages are missing."""
+    import importlib.util
+
+    missing = [package for package in packages if importlib.util.find_spec(package) is None]
+    if missing:
+        raise ImportError(
+            f"ONNX export and the ONNX backend need {', '.join(missing)}: pip install onnxruntime onnx "
+            '(or pip install "st-unimr[bench]")'
+        )
 
 
 def text_transformer(model: Any) -> Transformer:
@@ -436,6 +449,7 @@ def attach_onnx(model: Any, path: str | os.PathLike, threads: int | None = None)
     dropped. Returns ``model``."""
     config = read_onnx_config(path)
     transformer = text_transformer(model)
+    require_onnx_runtime(("onnxruntime",))
     graph = Path(path) / config["text_module"] / config["file_name"]
     transformer.model = OnnxTextModel(graph, transformer.model.config, config["input_names"], threads)
     transformer.backend = "onnx"

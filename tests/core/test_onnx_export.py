@@ -125,3 +125,16 @@ def test_outlier_inputs_keep_their_matmuls_fp32(tiny_model, tmp_path):
         st_unimr.export_onnx(tiny_model, tmp_path / "c", "int8", outlier_range_ratio=0)
     with pytest.raises(InvalidInputError, match="calibration_texts must be a non-empty list of strings"):
         st_unimr.export_onnx(tiny_model, tmp_path / "c", "int8", calibration_texts="a dog")
+
+
+def test_missing_onnx_packages_name_the_install_command(tiny_model, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "onnxruntime" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(ImportError, match="need onnxruntime: pip install onnxruntime onnx"):
+        st_unimr.export_onnx(tiny_model, tmp_path / "x")
