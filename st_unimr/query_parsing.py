@@ -11,7 +11,7 @@ from st_unimr.modules.module_lookup import find_nlu_module
 from st_unimr.nlu.token_alignment import decode_slot_spans, token_offsets
 from st_unimr.validation import check_int, check_texts, describe_input
 
-__all__ = ["parse_query"]
+__all__ = ["parse_query", "tag_queries"]
 
 
 def parse_query(
@@ -59,44 +59,59 @@ def parse_query(
     check_int(batch_size, "batch_size")
     items, single = check_texts(texts)
     reference = _reference_date(reference_date)
+    results = []
+    for parsed in tag_queries(model, items, batch_size=batch_size):
+        parsed["time_range"] = _time_range(parsed["slots"], reference)
+        del parsed["intent_probabilities"]
+        if not return_embedding:
+            del parsed["embedding"]
+        results.append(parsed)
+    return results[0] if single else results
+
+
+def tag_queries(model: SentenceTransformer, texts: list[str], batch_size: int = 32) -> list[dict[str, Any]]:
+    """Intent (top label and all probabilities), slots and embedding of checked texts; no time normalisation.
+
+    The shared part of :func:`parse_query` and the slot evaluator: one ``encode_query`` pass, slot offsets from the
+    fast tokenizer's offset mapping of the same prompt + text.
+    """
     nlu = find_nlu_module(model)
     if nlu.slot_tags is None:
         raise InvalidInputError(
             "This model's NLU module has no slot tagger: build it with st_unimr.build_unimr(slot_tagging=True)"
         )
+    if not texts:
+        return []
+    prompt = model.prompts.get("query", "") or ""
+    outputs = model.encode_query(texts, output_value=None, batch_size=batch_size)
+    offsets = token_offsets(model.tokenizer, texts, prompt=prompt, max_length=model.max_seq_length)
     results = []
-    if items:
-        prompt = model.prompts.get("query", "") or ""
-        outputs = model.encode_query(items, output_value=None, batch_size=batch_size)
-        offsets = token_offsets(model.tokenizer, items, prompt=prompt, max_length=model.max_seq_length)
-        for text, output, row_offsets in zip(items, outputs, offsets):
-            results.append(_parse_one(nlu, text, output, row_offsets, reference, return_embedding))
-    return results[0] if single else results
+    for text, output, row_offsets in zip(texts, outputs, offsets):
+        probabilities = output["intent_logits"].float().softmax(dim=-1)
+        score, index = probabilities.max(dim=-1)
+        length = int(output["attention_mask"].sum())
+        if length != len(row_offsets):
+            # Offsets come from a second tokenisation of the same prompt + text: it must match the model's tokens.
+            raise RuntimeError(
+                f"The tokenizer's offsets ({len(row_offsets)} tokens) do not line up with the model's {length}"
+            )
+        tag_ids = output["slot_logits"][:length].argmax(dim=-1).tolist()
+        results.append(
+            {
+                "intent": {"label": nlu.labels[int(index)], "score": float(score)},
+                "slots": decode_slot_spans(text, row_offsets, tag_ids, nlu.slot_tags),
+                "intent_probabilities": probabilities,
+                "embedding": output["sentence_embedding"],
+            }
+        )
+    return results
 
 
-def _parse_one(
-    nlu: Any, text: str, output: dict[str, Any], offsets: list, reference: datetime.date, return_embedding: bool
-) -> dict[str, Any]:
-    probabilities = output["intent_logits"].float().softmax(dim=-1)
-    score, index = probabilities.max(dim=-1)
-    length = int(output["attention_mask"].sum())
-    if length != len(offsets):
-        # Offsets come from a second tokenisation of the same prompt + text: it must match the model's tokens.
-        raise RuntimeError(f"The tokenizer's offsets ({len(offsets)} tokens) do not line up with the model's {length}")
-    tag_ids = output["slot_logits"][:length].argmax(dim=-1).tolist()
-    slots = decode_slot_spans(text, offsets, tag_ids, nlu.slot_tags)
-    result: dict[str, Any] = {
-        "intent": {"label": nlu.labels[int(index)], "score": float(score)},
-        "slots": slots,
-        "time_range": _time_range(slots, reference),
-    }
-    if return_embedding:
-        result["embedding"] = output["sentence_embedding"]
-    return result
-
-
-def _time_range(slots: list[dict[str, Any]], reference: datetime.date) -> dict[str, str] | None:
-    from st_unimr.nlu.time_normalization import normalize_time
+def _time_range(
+    slots: list[dict[str, Any]], reference: datetime.date, normalize_time: Any = None
+) -> dict[str, str] | None:
+    if normalize_time is None:
+        from st_unimr.nlu.time_normalization import normalize_time
 
     for slot in slots:
         if slot["type"] == "time":

@@ -109,4 +109,3 @@ class ImageTextLoss(nn.Module):
     @property
     def citation(self) -> str:
         return self.ranking_loss.citation
-

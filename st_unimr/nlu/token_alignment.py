@@ -7,10 +7,24 @@ from typing import Any
 
 from st_unimr.nlu.slot_labels import SLOT_TAGS
 
-__all__ = ["IGNORE_INDEX", "decode_slot_spans", "slot_intent_labels", "token_offsets", "token_tags"]
+__all__ = ["IGNORE_INDEX", "as_span_list", "decode_slot_spans", "slot_intent_labels", "token_offsets", "token_tags"]
 
 #: Label id the cross-entropy skips (PyTorch's default ``ignore_index``).
 IGNORE_INDEX = -100
+
+
+def as_span_list(spans: Any) -> list[dict[str, Any]]:
+    """Spans as a list of ``{"label", "start", "end"}`` dicts.
+
+    A ``datasets`` ``Sequence({...})`` column reads back as one dict of lists (``{"label": [...], "start": [...],
+    ...}``), a ``[{...}]`` list column as a list of dicts; both come out as the latter.
+    """
+    if spans is None:
+        return []
+    if isinstance(spans, Mapping):
+        keys = list(spans)
+        return [dict(zip(keys, values)) for values in zip(*(spans[key] for key in keys))]
+    return [dict(span) for span in spans]
 
 
 def token_offsets(tokenizer: Any, texts: Sequence[str], prompt: str = "", max_length: int | None = None) -> list:

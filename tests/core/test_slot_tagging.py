@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
 import json
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -181,31 +180,6 @@ def test_slot_intent_loss_trains_both_heads(tiny_unimr_factory):
         SlotIntentLoss(tiny_unimr_factory())
 
 
-@pytest.fixture()
-def fake_time_normalization(monkeypatch):
-    """A stand-in for st_unimr.nlu.time_normalization (built on another branch) where it is not there yet."""
-    try:
-        import st_unimr.nlu.time_normalization  # noqa: F401
-
-        return
-    except ImportError:
-        pass
-    import dataclasses
-    import datetime
-
-    @dataclasses.dataclass(frozen=True)
-    class DateRange:
-        start: datetime.date
-        end: datetime.date
-
-    def normalize_time(text, lang=None, reference_date=None):
-        return DateRange(reference_date.replace(day=1), reference_date) if "month" in text else None
-
-    module = types.ModuleType("st_unimr.nlu.time_normalization")
-    module.normalize_time = normalize_time
-    monkeypatch.setitem(sys.modules, "st_unimr.nlu.time_normalization", module)
-
-
 def test_parse_query_offsets_slice_back_into_the_text(tiny_unimr_factory, fake_time_normalization):
     model = tiny_unimr_factory(slot_tagging=True)
     nlu = find_nlu_module(model)
@@ -235,7 +209,10 @@ def test_parse_query_time_range_comes_from_the_time_slot(tiny_unimr_factory, fak
     )
     result = st_unimr.parse_query(model, REQUEST, reference_date="2026-11-27")
     assert [(s["type"], s["text"]) for s in result["slots"]] == [("content", "a dog"), ("time", "last month")]
-    assert result["time_range"] == {"start": "2026-11-01", "end": "2026-11-27"}
+    from st_unimr.nlu.time_normalization import normalize_time
+
+    expected = normalize_time("last month", lang=None, reference_date=datetime.date(2026, 11, 27))
+    assert result["time_range"] == {"start": expected.start.isoformat(), "end": expected.end.isoformat()}
 
 
 def test_parse_query_refuses_bad_input(tiny_unimr_factory):
