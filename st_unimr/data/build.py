@@ -17,7 +17,7 @@ from st_unimr.data.concepts import Concept, pick_langs
 from st_unimr.data.errors import DataSourceError
 from st_unimr.data.images import finish_image
 from st_unimr.data.pins import ALL_PINS, REAL_PHOTO_PINS, SKILLS
-from st_unimr.data.schemas import ALL_DATASET_NAMES, DATASET_NAMES, FEATURES
+from st_unimr.data.schemas import ALL_DATASET_NAMES, DATASET_NAMES, FEATURES, OPTIONAL_DATASET_NAMES
 from st_unimr.data.splits import SPLITS, assign_split, check_no_leakage
 
 __all__ = ["build", "data_dir", "read_real_photos", "LANGS_PER_IMAGE", "MAX_SIDE", "REAL_PHOTO_MAX_SIDE"]
@@ -229,12 +229,25 @@ def _build_real_photos(src: _Sources) -> tuple[DatasetDict, dict]:
     return DatasetDict({"dev": Dataset.from_list(rows, features=features)}), {}
 
 
+def _build_requests(src: _Sources) -> tuple[DatasetDict, dict]:
+    """Search requests composed from the built ``image_text`` and ``text_pairs`` splits (see ``st_unimr.nlu``)."""
+    from st_unimr.nlu.request_data import build_requests
+
+    splits = build_requests()
+    check_no_leakage({s: (r["concept_id"] for r in rows) for s, rows in splits.items()})
+    held_out = (r["frame_id"] for s in ("dev", "test") for r in splits[s])
+    check_no_leakage({"train": (r["frame_id"] for r in splits["train"]), "dev+test": held_out})
+    features = FEATURES["requests"]
+    return DatasetDict({s: Dataset.from_list(rows, features=features) for s, rows in splits.items()}), {}
+
+
 _BUILDERS = {
     "image_text": _build_image_text,
     "style_shift": _build_style_shift,
     "text_pairs": _build_text_pairs,
     "intents": _build_intents,
     "real_photos": _build_real_photos,
+    "requests": _build_requests,
 }
 
 
@@ -272,7 +285,10 @@ def build(names: Sequence[str] | None = None, force: bool = False, datasheet: bo
 
     Args:
         names: Datasets to build (default: all of ``image_text``, ``style_shift``, ``text_pairs``, ``intents``).
-            The evaluation-only ``real_photos`` (about 400 MB of packages to fetch) is built only when named.
+            The evaluation-only ``real_photos`` (about 400 MB of packages to fetch) is built only when named, and
+            so is ``requests`` (search requests with slot spans, composed from the built ``image_text`` and
+            ``text_pairs`` splits and CLDR phrases; see ``st_unimr.nlu``). Building only ``requests`` leaves the
+            datasheet as it is.
         force: Rebuild datasets that already exist.
         datasheet: Regenerate the datasheet afterwards.
 
@@ -300,7 +316,8 @@ def build(names: Sequence[str] | None = None, force: bool = False, datasheet: bo
             continue
         dataset, extra = _BUILDERS[name](sources)
         _write_atomically(name, dataset, extra, target)
-    if datasheet:
+    # The datasheet covers the packaged datasets only: building just the optional ones leaves it as it is.
+    if datasheet and set(names) - set(OPTIONAL_DATASET_NAMES):
         from st_unimr.data.datasheet import write_datasheet
 
         write_datasheet(data_dir())

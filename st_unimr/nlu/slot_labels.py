@@ -1,12 +1,20 @@
-"""Names shared by the request data, the slot tagger and the query parser."""
+"""The label sets of the NLU tasks: search intents and BIO slot tags.
+
+Example:
+    ::
+
+        from st_unimr.nlu.slot_labels import SEARCH_INTENTS, SLOT_TAGS
+
+        tag_index = {tag: i for i, tag in enumerate(SLOT_TAGS)}
+"""
 
 from __future__ import annotations
 
-__all__ = ["SEARCH_INTENTS", "SLOT_TAGS", "SLOT_TYPES"]
+__all__ = ["SLOT_TYPES", "SLOT_TAGS", "SEARCH_INTENTS"]
 
-#: The slot types of a search request: what is sought, when, and where.
-SLOT_TYPES = ("content", "time", "place")
-#: BIO tags over the slot types; index ``i`` of a tagger's output is ``SLOT_TAGS[i]``.
-SLOT_TAGS = ("O", "B-content", "I-content", "B-time", "I-time", "B-place", "I-place")
-#: The search intents added to the assistant intents of the embedded intent data.
-SEARCH_INTENTS = ("photo_search", "document_search")
+#: What a search request names: the thing looked for, when it was made and where.
+SLOT_TYPES: tuple[str, ...] = ("content", "time", "place")
+#: BIO tags over :data:`SLOT_TYPES`; ``O`` first so that index 0 means "no slot".
+SLOT_TAGS: tuple[str, ...] = ("O",) + tuple(f"{prefix}-{slot}" for slot in SLOT_TYPES for prefix in ("B", "I"))
+#: The two search intents of the ``requests`` dataset.
+SEARCH_INTENTS: tuple[str, ...] = ("photo_search", "document_search")
