@@ -263,6 +263,24 @@ def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, f
     assert rate[id(named[head])] == 5e-4 and rate[id(named[encoder])] == 1e-5
 
 
+def test_content_fusion_scale_and_slot_tagger_learning_rates(tiny_unimr_factory, tmp_path):
+    from training.config import StageConfig
+    from training.stages import learning_rate_mapping
+
+    model = tiny_unimr_factory(slot_tagging=True)
+    stage = StageConfig(learning_rate=1e-5, head_learning_rate=5e-4, content_fusion_learning_rate=2e-2)
+    mapping = learning_rate_mapping(model, stage)
+    trainer = _pair_trainer(model, tmp_path, learning_rate=1e-5, learning_rate_mapping=mapping)
+    optimizer = trainer.create_optimizer()
+    rate = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
+    named = dict(model.named_parameters())
+    content = next(name for name in named if name.endswith("content_scale"))
+    tagger = next(name for name in named if "slot_out" in name)
+    fusion = next(name for name in named if name.endswith("fusion_scale"))
+    assert rate[id(named[content])] == 2e-2
+    assert rate[id(named[tagger])] == 5e-4 and rate[id(named[fusion])] == 5e-4
+
+
 def test_only_the_saving_rank_writes_checkpoints(tiny_unimr_factory, tmp_path, monkeypatch):
     # transformers 5 calls Trainer._save on every rank; two ranks writing one folder raced under torchrun.
     trainer = _pair_trainer(tiny_unimr_factory(), tmp_path)
