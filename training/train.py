@@ -5,7 +5,7 @@
     python training/train.py --resume                          # continue a killed run from its last checkpoint
     torchrun --nproc_per_node 2 training/train.py --config ... # several processes (gloo on CPU)
 
-Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents.
+Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents|requests_image|...
 Any config key can be overridden with --set section.key=value (e.g. --set stage3.epochs=2).
 """
 
@@ -33,7 +33,7 @@ from st_unimr.model_card import render_model_card  # noqa: E402
 from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module  # noqa: E402
 from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
 from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
-from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
+from training.config import STAGE3_TASKS, ConfigError, TrainConfig, load_config  # noqa: E402
 from training.curves import plot_loss_curves  # noqa: E402
 from training.sequence_length import full_max_seq_length, max_seq_length  # noqa: E402
 from training.stage_data import evaluators  # noqa: E402
@@ -56,7 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-stage1", action="store_true", help="Ablation: no text-encoder pre-training")
     parser.add_argument("--skip-stage2", action="store_true", help="Ablation: no separate NLU-module training")
     parser.add_argument("--fusion", choices=["gated", "none"], help="Ablation: 'none' keeps the embedding untouched")
-    parser.add_argument("--only-task", choices=TASKS, help="Single-task run: stage 3 trains on this dataset only")
+    parser.add_argument(
+        "--only-task", choices=STAGE3_TASKS, help="Single-task run: stage 3 trains on this dataset only"
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a config key")
     return parser.parse_args(argv)
 
