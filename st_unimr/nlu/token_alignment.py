@@ -103,6 +103,14 @@ def slot_intent_labels(
     return rows
 
 
+def _in_word(char: str) -> bool:
+    """A letter or digit of a script that separates words by spaces (CJK, kana and Thai do not: there every
+    character would count as one word, and widening would run to the end of the sentence)."""
+    code = ord(char)
+    spaceless = 0x0E00 <= code <= 0x0E7F or 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF
+    return char.isalnum() and not (spaceless or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FFFF)
+
+
 def decode_slot_spans(
     text: str,
     offsets: Sequence[tuple[int, int] | None],
@@ -112,8 +120,8 @@ def decode_slot_spans(
     """Char spans ``{"type", "text", "start", "end"}`` (end exclusive, into ``text``) from per-token tag ids.
 
     A ``B-x`` token, or an ``I-x`` token not continuing an ``x`` span, opens a span; ``I-x`` tokens extend it. Span
-    ends are widened to the end of their word, letters and digits (a later sub-word tagged ``O`` does not cut a
-    word in two), and whitespace at either end is trimmed.
+    ends are widened to the end of their word (letters and digits, in scripts that separate words by spaces), so a
+    later sub-word tagged ``O`` does not cut a word in two; whitespace at either end is trimmed.
     """
     spans: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -131,7 +139,7 @@ def decode_slot_spans(
     result = []
     for span in spans:
         start, end = max(span["start"], 0), min(span["end"], len(text))
-        while 0 < end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        while 0 < end < len(text) and _in_word(text[end]) and _in_word(text[end - 1]):
             end += 1
         while start < end and text[start].isspace():
             start += 1

@@ -141,6 +141,10 @@ def test_sub_words_after_the_first_get_inside_tags():
     # A later sub-word tagged O does not cut the word; whitespace is trimmed.
     ids[4] = 0
     assert decode_slot_spans(text, offsets, ids)[0]["text"] == "zebras"
+    # In scripts without spaces nothing is widened: "我的狗照片" with only "狗" tagged gives just "狗".
+    assert decode_slot_spans("我的狗照片", [None, (0, 1), (1, 2), (2, 3), (3, 5), None], [0, 0, 0, 1, 0, 0]) == [
+        {"type": "content", "text": "狗", "start": 2, "end": 3}
+    ]
     spaced = [None, (0, 4), (4, 10), None]  # a Metaspace token whose offsets start at the space
     assert decode_slot_spans("find zebras", spaced, [0, 0, 1, 0]) == [
         {"type": "content", "text": "zebras", "start": 5, "end": 11}
