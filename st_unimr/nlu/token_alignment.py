@@ -121,7 +121,8 @@ def decode_slot_spans(
 
     A ``B-x`` token, or an ``I-x`` token not continuing an ``x`` span, opens a span; ``I-x`` tokens extend it. Span
     ends are widened to the end of their word (letters and digits, in scripts that separate words by spaces), so a
-    later sub-word tagged ``O`` does not cut a word in two; whitespace at either end is trimmed.
+    later sub-word tagged ``O`` does not cut a word in two; whitespace at either end is trimmed, and spans of one type
+    separated only by whitespace are merged.
     """
     spans: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -146,7 +147,8 @@ def decode_slot_spans(
         while end > start and text[end - 1].isspace():
             end -= 1
         if end > start:
-            if result and result[-1]["type"] == span["type"] and result[-1]["end"] >= start:
+            # Same-type spans split only by spaces are one slot: the tagger often opens each word with B-.
+            if result and result[-1]["type"] == span["type"] and not text[result[-1]["end"] : start].strip():
                 result[-1]["end"] = max(result[-1]["end"], end)
                 result[-1]["text"] = text[result[-1]["start"] : result[-1]["end"]]
                 continue

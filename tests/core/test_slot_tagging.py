@@ -145,6 +145,11 @@ def test_sub_words_after_the_first_get_inside_tags():
     assert decode_slot_spans("我的狗照片", [None, (0, 1), (1, 2), (2, 3), (3, 5), None], [0, 0, 0, 1, 0, 0]) == [
         {"type": "content", "text": "狗", "start": 2, "end": 3}
     ]
+    # "letzter" and "Woche" each tagged B-time: one slot.
+    week = "von letzter Woche"
+    assert decode_slot_spans(week, [None, (0, 3), (4, 11), (12, 17), None], [0, 0, 3, 3, 0]) == [
+        {"type": "time", "text": "letzter Woche", "start": 4, "end": 17}
+    ]
     spaced = [None, (0, 4), (4, 10), None]  # a Metaspace token whose offsets start at the space
     assert decode_slot_spans("find zebras", spaced, [0, 0, 1, 0]) == [
         {"type": "content", "text": "zebras", "start": 5, "end": 11}
