@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from datasets import DatasetDict, Features, Sequence, Value
-from datasets import Image as ImageFeature
+from datasets import DatasetDict
 from PIL import Image
 
 from st_unimr.data import FEATURES
@@ -76,24 +75,6 @@ def write_bundle(home: Path) -> None:
     write_requests(data)
 
 
-# The interface of the `requests` dataset (issue 13, data side); its own schema wins once it is registered.
-REQUEST_FEATURES = Features(
-    {
-        "text": Value("string"),
-        "lang": Value("string"),
-        "intent": Value("string"),
-        "spans": Sequence({"label": Value("string"), "start": Value("int32"), "end": Value("int32")}),
-        "content": Value("string"),
-        "time_start": Value("string"),
-        "time_end": Value("string"),
-        "reference_date": Value("string"),
-        "frame_id": Value("string"),
-        "concept_id": Value("string"),
-        "image": ImageFeature(),
-        "document": Value("string"),
-        "source": Value("string"),
-    }
-)
 # (frame, intent, split): dev and test hold frames training never sees.
 FRAMES = [
     ("please find a photo of {c} from last month", "photo_search", "train"),
@@ -117,8 +98,6 @@ def request_row(frame_id: int, colour: str, index: int) -> dict:
         if words in text:
             spans.append({"label": label, "start": text.index(words), "end": text.index(words) + len(words)})
     spans.sort(key=lambda span: span["start"])
-    # A datasets Sequence of a dict is stored (and read back) as a dict of lists.
-    spans = {key: [span[key] for span in spans] for key in ("label", "start", "end")}
     shade = (index * 37 % 255, index * 91 % 255, index * 53 % 255)
     time_start, time_end = ("2026-10-01", "2026-10-31") if "last month" in text else ("", "")
     return {
@@ -143,7 +122,7 @@ def write_requests(data: Path) -> None:
     for index, colour in enumerate(COLOURS * 2):
         for frame_id, (_, _, split) in enumerate(FRAMES):
             rows[split].append(request_row(frame_id, colour, index))
-    features = FEATURES.get("requests", REQUEST_FEATURES)
+    features = FEATURES["requests"]
     DatasetDict({split: _dataset(rows[split], features) for split in rows}).save_to_disk(str(data / "requests"))
 
 
