@@ -34,6 +34,7 @@ def build_unimr(
     fusion: Literal["gated", "none"] = "gated",
     intent_pooling: Literal["mean", "attention"] = "mean",
     nlu_hidden_features: int = 256,
+    slot_tagging: bool = False,
     image_projection: Literal["linear", "prototypes"] | None = None,
     num_trainable_image_blocks: int = 0,
     image_weights: str | None = None,
@@ -62,7 +63,10 @@ def build_unimr(
         intents: Intent label names, in label-id order. None uses the label list of the embedded intent data.
         fusion: ``"gated"`` fuses NLU features into the embedding; ``"none"`` is the head-only ablation.
         intent_pooling: ``"mean"`` or ``"attention"`` input to the intent head.
-        nlu_hidden_features: Width of the intent head.
+        nlu_hidden_features: Width of the intent head (and of the slot tagger).
+        slot_tagging: Add the slot tagger (content / time / place BIO tags, :data:`st_unimr.nlu.slot_labels.SLOT_TAGS`)
+            and, with ``fusion="gated"``, the content-weighted fusion; the search intents
+            (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) are appended to ``intents`` where missing.
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).
@@ -123,6 +127,13 @@ def build_unimr(
                 "run `python -m st_unimr.data build --only intents` or pass intents=[...]"
             ) from exc
 
+    slot_tags = None
+    if slot_tagging:
+        from st_unimr.nlu.slot_labels import SEARCH_INTENTS, SLOT_TAGS
+
+        intents = [*intents, *(name for name in SEARCH_INTENTS if name not in intents)]
+        slot_tags = list(SLOT_TAGS)
+
     text = _load_text_model(text_model, device)
     text_modules = list(text.children())
     if text_modules and isinstance(text_modules[-1], Normalize):
@@ -160,6 +171,7 @@ def build_unimr(
         hidden_features=nlu_hidden_features,
         fusion=fusion,
         intent_pooling=intent_pooling,
+        slot_tags=slot_tags,
     )
     router = Router(
         sub_modules={"text": [*text_modules, nlu, Normalize()], "image": [image_encoder, Normalize()]},
@@ -186,6 +198,9 @@ def _check_arguments(arguments: dict[str, Any]) -> None:
     check_int(arguments["num_trainable_image_blocks"], "num_trainable_image_blocks", minimum=0)
     check_int(arguments["max_seq_length"], "max_seq_length", allow_none=True)
     check_int(arguments["truncate_dim"], "truncate_dim", allow_none=True)
+    if not isinstance(arguments["slot_tagging"], bool):
+        value = describe_input(arguments["slot_tagging"])
+        raise InvalidInputTypeError(f"slot_tagging must be True or False, got {value}")
     choices = {
         "fusion": ("gated", "none"),
         "intent_pooling": ("mean", "attention"),

@@ -13,7 +13,10 @@ import yaml
 
 from st_unimr.errors import ConfigError
 
-__all__ = ["ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
+#: What stage 3 can train on: the three tasks of the paper, and search requests paired with images / documents.
+STAGE3_TASKS = ("image_text", "text_pairs", "intents", "requests_image", "requests_text")
+
+__all__ = ["STAGE3_TASKS", "ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
 
 
 @dataclass
@@ -26,6 +29,8 @@ class ModelConfig:
     fusion: Literal["gated", "none"] = "gated"
     intent_pooling: Literal["mean", "attention"] = "mean"
     nlu_hidden_features: int = 256
+    # the slot tagger (content / time / place) with content-weighted fusion, and the search intents (issue 13)
+    slot_tagging: bool = False
     num_trainable_image_blocks: int = 0
     # Truncation while training (short captions and intents train faster at 32). Evaluation and the saved models use
     # inference_max_seq_length (null: the text encoder's full length, 512 for e5-small), so long texts are not cut.
@@ -41,6 +46,12 @@ class DataConfig:
     image_text_rows_per_concept: int = 5
     text_pairs_train_rows: int | None = 4000
     intents_train_rows: int | None = 4000
+    # the `requests` dataset (search requests with slots): NLU rows beside the intents, and stage-3 retrieval pairs
+    requests_train_rows: int | None = 3000
+    requests_image_train_rows: int | None = 1600
+    requests_text_train_rows: int | None = 1600
+    request_dev_rows: int | None = 300
+    request_test_rows: int | None = None
     dev_queries: int = 300
     test_queries: int = 1000
     intent_dev_rows: int | None = 1000
@@ -49,7 +60,8 @@ class DataConfig:
 
 @dataclass
 class StageConfig:
-    """One training stage. ``tasks`` applies to stage 3 only (``image_text``, ``text_pairs``, ``intents``)."""
+    """One training stage. ``tasks`` applies to stage 3 only (``image_text``, ``text_pairs``, ``intents``,
+    ``requests_image``, ``requests_text``)."""
 
     enabled: bool = True
     epochs: float = 1.0
@@ -71,6 +83,10 @@ class StageConfig:
     head_learning_rate: float | None = None
     # the fusion gate's scale starts at 0 (a fresh model embeds like its encoder); null: it trains at the head rate
     fusion_learning_rate: float | None = None
+    # the content fusion's scale (also 0 at the start); null: the head rate
+    content_fusion_learning_rate: float | None = None
+    # weight of the slot-tagging term beside the intent term (models with a slot tagger)
+    slot_weight: float = 1.0
     # stage 3, image route: what trains, and what keeps the zero-shot (ImageNet) knowledge of the offline head
     image_prototypes: Literal["train", "frozen"] = "train"
     image_linear: bool = True  # the linear path over the backbone's pooled feature (starts at zero)
@@ -239,9 +255,9 @@ def _validate(config: TrainConfig, source: str) -> None:
         raise ConfigError(f"{source}: model.fusion must be 'gated' or 'none', got {config.model.fusion!r}")
     if config.stage1.finetune not in ("full", "lora"):
         raise ConfigError(f"{source}: stage1.finetune must be 'full' or 'lora', got {config.stage1.finetune!r}")
-    bad_tasks = sorted(set(config.stage3.tasks) - {"image_text", "text_pairs", "intents"})
+    bad_tasks = sorted(set(config.stage3.tasks) - set(STAGE3_TASKS))
     if bad_tasks or not config.stage3.tasks:
-        raise ConfigError(f"{source}: stage3.tasks must be a non-empty subset of image_text, text_pairs, intents")
+        raise ConfigError(f"{source}: stage3.tasks must be a non-empty subset of {', '.join(STAGE3_TASKS)}")
     if config.stage3.sampler not in ("round_robin", "proportional"):
         raise ConfigError(f"{source}: stage3.sampler must be 'round_robin' or 'proportional'")
     minimums = {
@@ -257,13 +273,18 @@ def _validate(config: TrainConfig, source: str) -> None:
         "data.test_queries": 1,
         "data.intent_dev_rows": 1,
         "data.intent_test_rows": 1,
+        "data.requests_train_rows": 1,
+        "data.requests_image_train_rows": 1,
+        "data.requests_text_train_rows": 1,
+        "data.request_dev_rows": 1,
+        "data.request_test_rows": 1,
     }
     for name in ("stage1", "stage2", "stage3"):
         stage: StageConfig = getattr(config, name)
         if stage.batch_size < 2:
             raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives), got {stage.batch_size}")
-        rates = ("learning_rate", "head_learning_rate", "fusion_learning_rate", "prototype_learning_rate")
-        for key in (*rates, "epochs"):
+        rates = ("learning_rate", "head_learning_rate", "fusion_learning_rate", "content_fusion_learning_rate")
+        for key in (*rates, "prototype_learning_rate", "epochs"):
             value = getattr(stage, key)
             if value is not None and not value > 0:
                 raise ConfigError(f"{source}: {name}.{key} must be > 0, got {value}")
@@ -271,7 +292,7 @@ def _validate(config: TrainConfig, source: str) -> None:
             raise ConfigError(
                 f"{source}: {name}.max_steps must be >= 1, or -1 for whole epochs; got {stage.max_steps}"
             )
-        for key in ("image_uniformity_weight", "image_prototype_anchor"):
+        for key in ("image_uniformity_weight", "image_prototype_anchor", "slot_weight"):
             if getattr(stage, key) < 0:
                 raise ConfigError(f"{source}: {name}.{key} must be >= 0, got {getattr(stage, key)}")
         if stage.image_prototypes not in ("train", "frozen"):

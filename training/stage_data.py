@@ -5,18 +5,31 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
-from datasets import Dataset
+from datasets import Dataset, DatasetDict, concatenate_datasets
+from sentence_transformers import SentenceTransformer
 
-from st_unimr.data import EmptyDatasetError, data_dir, load
+from st_unimr.data import DatasetNotBuiltError, EmptyDatasetError, data_dir, load
 from st_unimr.evaluation import (
     IntentAccuracyEvaluator,
     MatryoshkaRecallEvaluator,
+    SlotEvaluator,
+    request_evaluators,
     text_to_image_evaluator,
     text_to_text_evaluator,
 )
+from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.nlu.token_alignment import as_span_list, slot_intent_labels
 from training.config import DataConfig
 
-__all__ = ["evaluators", "image_text_train", "intents_train", "text_pairs_train"]
+__all__ = [
+    "evaluators",
+    "image_text_train",
+    "intents_train",
+    "nlu_train",
+    "requests_image_train",
+    "requests_text_train",
+    "text_pairs_train",
+]
 
 
 def _load_rows(name: str, split: str) -> Dataset:
@@ -28,6 +41,24 @@ def _load_rows(name: str, split: str) -> Dataset:
             split,
             f"rebuild it with `python -m st_unimr.data build --only {name}` (data folder: {data_dir() / name})",
         )
+    return dataset
+
+
+def _load_requests(split: str) -> Dataset:
+    """One split of the ``requests`` dataset (search requests with slots, issue 13).
+
+    Read through ``st_unimr.data.load`` once the data package registers it; until then straight from its folder.
+    """
+    from st_unimr.data.schemas import ALL_DATASET_NAMES
+
+    if "requests" in ALL_DATASET_NAMES:
+        return _load_rows("requests", split)
+    folder = data_dir() / "requests"
+    if not folder.is_dir():
+        raise DatasetNotBuiltError(f"{folder} not found: build the requests dataset first")
+    dataset = DatasetDict.load_from_disk(str(folder))[split]
+    if len(dataset) == 0:
+        raise EmptyDatasetError("requests", split, f"rebuild it (data folder: {folder})")
     return dataset
 
 
@@ -77,7 +108,67 @@ def intents_train(config: DataConfig) -> Dataset:
     return _first_rows(data, keys, config.intents_train_rows).select_columns(["text", "label"])
 
 
-def evaluators(config: DataConfig, split: str, tasks: list[str]) -> dict:
+def _request_rows(config: DataConfig, split: str, limit: int | None) -> Dataset:
+    data = _load_requests(split)
+    keys = [f"{t}|{f}|{i}" for i, (t, f) in enumerate(zip(data["text"], data["frame_id"]))]
+    return _first_rows(data, keys, limit)
+
+
+def nlu_train(config: DataConfig, model: SentenceTransformer) -> Dataset:
+    """What the NLU heads train on: ``text``, ``label``.
+
+    Without a slot tagger: the intent utterances with their label ids (as :func:`intents_train`). With one: the
+    utterances (tags ignored: they carry no slot annotations) and the search requests, each labelled with the packed
+    ``[intent_id, tag ids per token]`` list :class:`~st_unimr.losses.SlotIntentLoss` reads; request intents are
+    looked up by name in the model's labels (the bundle's labels, then the search intents).
+    """
+    intents = intents_train(config)
+    nlu = find_nlu_module(model)
+    if nlu.slot_tags is None:
+        return intents
+    length = model.max_seq_length
+    prompt = model.prompts.get("query", "") or ""
+
+    def packed(texts: list[str], intent_ids: list[int], spans: list) -> list[list[int]]:
+        return slot_intent_labels(model.tokenizer, texts, intent_ids, spans, length, prompt, nlu.slot_tags)
+
+    utterances = Dataset.from_dict(
+        {"text": intents["text"], "label": packed(intents["text"], intents["label"], [None] * len(intents))}
+    )
+    requests = _request_rows(config, "train", config.requests_train_rows)
+    unknown = sorted(set(requests["intent"]) - set(nlu.labels))
+    if unknown:
+        raise ValueError(f"Request intents {unknown} are not among the model's labels; build it with slot_tagging")
+    request_ids = [nlu.labels.index(intent) for intent in requests["intent"]]
+    spans = [as_span_list(row) for row in requests["spans"]]
+    request_rows = Dataset.from_dict(
+        {"text": requests["text"], "label": packed(requests["text"], request_ids, spans)}
+    ).cast(utterances.features)
+    merged = concatenate_datasets([utterances, request_rows])
+    return merged.shuffle(seed=0)
+
+
+def requests_image_train(config: DataConfig) -> Dataset:
+    """Photo-search request → image pairs: ``query`` (the request), ``document`` (the image)."""
+    data = _request_rows(config, "train", None)
+    rows = [i for i, intent in enumerate(data["intent"]) if intent == "photo_search"]
+    data = data.select(rows)
+    keys = [f"{t}|{f}" for t, f in zip(data["text"], data["frame_id"])]
+    subset = _first_rows(data, keys, config.requests_image_train_rows)
+    return subset.select_columns(["text", "image"]).rename_columns({"text": "query", "image": "document"})
+
+
+def requests_text_train(config: DataConfig) -> Dataset:
+    """Request → text pairs: ``query`` (the request), ``document`` (its document for document search, else the plain
+    content it wraps, e.g. the caption), so a request lands where its content lands."""
+    data = _request_rows(config, "train", None)
+    keys = [f"{t}|{f}" for t, f in zip(data["text"], data["frame_id"])]
+    subset = _first_rows(data, keys, config.requests_text_train_rows)
+    documents = [d if d else c for d, c in zip(subset["document"], subset["content"])]
+    return Dataset.from_dict({"query": subset["text"], "document": documents})
+
+
+def evaluators(config: DataConfig, split: str, tasks: list[str], slot_tagging: bool = False) -> dict:
     """The retrieval and intent evaluators of one split (``dev`` or ``test``), capped as the config says."""
     queries = config.dev_queries if split == "dev" else config.test_queries
     result = {}
@@ -99,4 +190,19 @@ def evaluators(config: DataConfig, split: str, tasks: list[str]) -> dict:
         keys = [f"{t}|{i}" for t, i in zip(data["text"], data["template_id"])]
         data = _first_rows(data, keys, limit)
         result["intents"] = IntentAccuracyEvaluator(data["text"], data["label"], data["lang"], name=f"{split}_intents")
+    if "requests" in tasks:
+        limit = config.request_dev_rows if split == "dev" else config.request_test_rows
+        data = _request_rows(config, split, limit)
+        if slot_tagging:
+            result["slots"] = SlotEvaluator(
+                data["text"],
+                data["spans"],
+                data["intent"],
+                data["lang"],
+                time_ranges=list(zip(data["time_start"], data["time_end"])),
+                reference_dates=data["reference_date"],
+                name=f"{split}_requests",
+            )
+        for key, evaluator in request_evaluators(data, name=f"{split}_requests", max_queries=queries).items():
+            result[f"requests_{key}"] = evaluator
     return result

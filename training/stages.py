@@ -18,11 +18,18 @@ from peft import PeftModel
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
 
-from st_unimr.losses import ImageTextLoss, IntentClassificationLoss
+from st_unimr.losses import ImageTextLoss, IntentClassificationLoss, SlotIntentLoss
+from st_unimr.modules.module_lookup import find_nlu_module
 from training.config import StageConfig, TrainConfig
 from training.lora import add_lora, load_lora_state, merge_lora, save_lora_state
 from training.loss_recorder import LossRecorder
-from training.stage_data import image_text_train, intents_train, text_pairs_train
+from training.stage_data import (
+    image_text_train,
+    nlu_train,
+    requests_image_train,
+    requests_text_train,
+    text_pairs_train,
+)
 from training.trainable import set_trainable
 
 __all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "warmup_arguments", "write_json"]
@@ -33,7 +40,7 @@ logger = logging.getLogger(__name__)
 ROUTER_MAPPING = {"query": "query", "document": "document", "text": "query"}
 NEW_PARAMETERS = (
     r"(head_hidden|head_out|label_embeddings|attention_query|fusion_proj|fusion_gate|fusion_scale|prototypes"
-    r"|image\.0\.linear)"
+    r"|image\.0\.linear|slot_hidden|slot_out|content_scale)"
 )
 
 
@@ -50,12 +57,18 @@ def _prompts(model: SentenceTransformer) -> dict[str, str]:
     return {key: value for key, value in {"query": query, "document": document, "text": query}.items() if value}
 
 
-def _stage_datasets(stage: int, config: TrainConfig) -> dict[str, Dataset]:
+def _stage_datasets(stage: int, config: TrainConfig, model: SentenceTransformer) -> dict[str, Dataset]:
     if stage == 1:
         return {"text_pairs": text_pairs_train(config.data)}
     if stage == 2:
-        return {"intents": intents_train(config.data)}
-    builders = {"image_text": image_text_train, "text_pairs": text_pairs_train, "intents": intents_train}
+        return {"intents": nlu_train(config.data, model)}
+    builders = {
+        "image_text": image_text_train,
+        "text_pairs": text_pairs_train,
+        "intents": lambda data: nlu_train(data, model),
+        "requests_image": requests_image_train,
+        "requests_text": requests_text_train,
+    }
     return {name: builders[name](config.data) for name in config.stage3.tasks}
 
 
@@ -67,10 +80,13 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
     dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
     losses = {}
     for name in names:
+        if name == "intents" and find_nlu_module(model).slot_tags is not None:
+            losses[name] = SlotIntentLoss(model, slot_weight=stage_config.slot_weight)
+            continue
         if name == "intents":
             losses[name] = IntentClassificationLoss(model)
             continue
-        if name == "image_text" and (
+        if name in ("image_text", "requests_image") and (
             stage_config.image_uniformity_weight
             or stage_config.image_prototype_anchor
             or not stage_config.image_text_text_gradient
@@ -133,6 +149,11 @@ def learning_rate_mapping(model: SentenceTransformer, stage_config: StageConfig)
         mapping[r"fusion_scale"] = stage_config.fusion_learning_rate
     if stage_config.prototype_learning_rate is not None:
         mapping[r"prototypes"] = stage_config.prototype_learning_rate
+    if stage_config.content_fusion_learning_rate is not None and any(
+        name.endswith("content_scale") for name, _ in model.named_parameters()
+    ):
+        # The same holds for the content fusion's scale: at the head rate it would hardly leave 0.
+        mapping[r"content_scale"] = stage_config.content_fusion_learning_rate
     return mapping
 
 
@@ -173,7 +194,7 @@ def run_stage(
         train_prototypes=stage_config.image_prototypes == "train",
         image_linear=stage_config.image_linear,
     )
-    datasets = _stage_datasets(stage, config)
+    datasets = _stage_datasets(stage, config, model)
 
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     for name, dataset in datasets.items():

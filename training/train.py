@@ -5,7 +5,7 @@
     python training/train.py --resume                          # continue a killed run from its last checkpoint
     torchrun --nproc_per_node 2 training/train.py --config ... # several processes (gloo on CPU)
 
-Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents.
+Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents|requests_image|...
 Any config key can be overridden with --set section.key=value (e.g. --set stage3.epochs=2).
 """
 
@@ -30,10 +30,10 @@ import st_unimr  # noqa: E402
 import st_unimr.data  # noqa: E402
 from st_unimr.errors import UniMRError  # noqa: E402
 from st_unimr.model_card import render_model_card  # noqa: E402
-from st_unimr.modules.module_lookup import find_image_encoder  # noqa: E402
+from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module  # noqa: E402
 from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
 from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
-from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
+from training.config import STAGE3_TASKS, ConfigError, TrainConfig, load_config  # noqa: E402
 from training.curves import plot_loss_curves  # noqa: E402
 from training.domain_gate import fit_domain_gate  # noqa: E402
 from training.sequence_length import full_max_seq_length, max_seq_length  # noqa: E402
@@ -44,6 +44,8 @@ from training.trainable import _text_transformer  # noqa: E402
 logger = logging.getLogger("st_unimr.train")
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
 TASKS = ["image_text", "text_pairs", "intents"]
+#: Evaluated as well when the model has a slot tagger or stage 3 trains on requests (issue 13).
+REQUEST_TASK = "requests"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,7 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-stage1", action="store_true", help="Ablation: no text-encoder pre-training")
     parser.add_argument("--skip-stage2", action="store_true", help="Ablation: no separate NLU-module training")
     parser.add_argument("--fusion", choices=["gated", "none"], help="Ablation: 'none' keeps the embedding untouched")
-    parser.add_argument("--only-task", choices=TASKS, help="Single-task run: stage 3 trains on this dataset only")
+    parser.add_argument(
+        "--only-task", choices=STAGE3_TASKS, help="Single-task run: stage 3 trains on this dataset only"
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a config key")
     return parser.parse_args(argv)
 
@@ -83,6 +87,7 @@ def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
         "fusion": config.model.fusion,
         "intent_pooling": config.model.intent_pooling,
         "nlu_hidden_features": config.model.nlu_hidden_features,
+        "slot_tagging": config.model.slot_tagging,
         "num_trainable_image_blocks": config.model.num_trainable_image_blocks,
         "max_seq_length": config.model.max_seq_length,
     }
@@ -104,6 +109,19 @@ def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
     return st_unimr.build_unimr(**options)
 
 
+def uses_requests(config: TrainConfig) -> bool:
+    """Whether the run needs the ``requests`` dataset: a slot tagger to train, or request pairs in stage 3."""
+    return config.model.slot_tagging or any(task.startswith("requests_") for task in config.stage3.tasks)
+
+
+def data_names(config: TrainConfig) -> list[str]:
+    """The embedded datasets the run builds on first use."""
+    from st_unimr.data.schemas import ALL_DATASET_NAMES
+
+    # The requests dataset is built by the data package once it registers it (issue 13, data side).
+    return [*TASKS, REQUEST_TASK] if uses_requests(config) and REQUEST_TASK in ALL_DATASET_NAMES else list(TASKS)
+
+
 def inference_length(model: SentenceTransformer, config: TrainConfig) -> int:
     return config.model.inference_max_seq_length or full_max_seq_length(model)
 
@@ -112,8 +130,9 @@ def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks:
     """The split's metrics, measured as the saved model will run: at the inference sequence length."""
     start = time.perf_counter()
     metrics: dict[str, float] = {}
+    slot_tagging = find_nlu_module(model).slot_tags is not None
     with max_seq_length(model, inference_length(model, config)):
-        for evaluator in evaluators(config.data, split, tasks).values():
+        for evaluator in evaluators(config.data, split, tasks, slot_tagging=slot_tagging).values():
             metrics.update(evaluator(model))
         if config.evaluate_real_photos and "image_text" in tasks and find_image_encoder(model) is not None:
             from st_unimr.evaluation.real_photo_check import in_domain_metrics, real_photo_metrics
@@ -130,10 +149,17 @@ def headline(metrics: dict[str, float]) -> dict[str, float]:
     """The figures for the model card and the summary: recall@1/@10 and nDCG@10 of each task, intent scores."""
     keep = ("cosine_recall@1", "cosine_recall@10", "cosine_ndcg@10", "intents_accuracy", "intents_macro_f1")
     photos = ("title_recall@10", "description_recall@10", "image_cosine")
+    # Search requests (issue 13): overall slot / intent / time scores, and request vs plain-content recall@10.
+    requests = ("slot_f1", "intent_accuracy", "intent_macro_f1", "time_range_accuracy")
+    requests = tuple(f"_requests_{name}" for name in requests)
+    requests += tuple(f"_requests_{kind}_cosine_recall@10" for kind in ("request_t2i", "caption_t2i", "request_t2d"))
+    requests += ("_requests_content_t2d_cosine_recall@10",)
     return {
         key.replace("cosine_", ""): round(value, 4)
         for key, value in metrics.items()
-        if (key.endswith(keep) and key.count("_") <= 3) or (key.startswith("real_photos_") and key.endswith(photos))
+        if (key.endswith(keep) and key.count("_") <= 3)
+        or (key.startswith("real_photos_") and key.endswith(photos))
+        or key.endswith(requests)
     }
 
 
@@ -192,7 +218,7 @@ def main(argv: list[str] | None = None) -> Path:
             for folder in [output_dir / f"stage{n}" / "model" for n in (1, 2, 3)] + [output_dir / "final"]:
                 remove_stale_temp_folders(folder)
         # First use on a fresh machine: fetch and build the embedded data (a no-op once it is built).
-        st_unimr.data.build(names=TASKS, datasheet=False)
+        st_unimr.data.build(names=data_names(config), datasheet=False)
     barrier()
     stages = [n for n in (1, 2, 3) if getattr(config, f"stage{n}").enabled]
     done = [n for n in stages if (output_dir / f"stage{n}" / "model" / "modules.json").exists()]
@@ -202,6 +228,8 @@ def main(argv: list[str] | None = None) -> Path:
     else:
         model = build_model(config, output_dir)
     eval_tasks = config.stage3.tasks if args.only_task else TASKS
+    if uses_requests(config):
+        eval_tasks = [*eval_tasks, REQUEST_TASK]
     image_encoder = find_image_encoder(model)
     if config.cache_image_features and image_encoder is not None and image_encoder.num_trainable_blocks == 0:
         image_encoder.cache_backbone_features()

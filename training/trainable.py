@@ -40,7 +40,8 @@ def set_trainable(
       118 M parameters, too costly to update on CPU and the least useful to move); with LoRA, only the adapters.
       ``trainable_layers`` limits this to the top N transformer blocks: backpropagation then stops there, which
       is what makes a CPU run affordable.
-    - Stage 2 (NLU module): the intent head only; the fusion gate stays frozen at identity.
+    - Stage 2 (NLU module): the intent head (and the slot tagger) only; the fusion gate and the content fusion's
+      scale stay frozen at identity.
     - Stage 3 (joint): the text encoder (as in stage 1), the whole NLU module with its gate, and the image route's
       projection (plus any backbone blocks the ImageEncoder was configured to train); ``train_prototypes`` and
       ``image_linear`` choose which parts of a prototype head train.
@@ -62,7 +63,7 @@ def set_trainable(
             transformer.model.get_input_embeddings().requires_grad_(False)
     if stage == 2:
         for name, parameter in nlu.named_parameters():
-            parameter.requires_grad = not name.startswith("fusion_")
+            parameter.requires_grad = not name.startswith(("fusion_", "content_scale"))
     if stage == 3:
         nlu.requires_grad_(True)
         if image_encoder is not None:

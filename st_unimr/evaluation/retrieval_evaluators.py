@@ -6,9 +6,10 @@ import hashlib
 from collections import defaultdict
 
 from datasets import Dataset
+from datasets import Image as ImageFeature
 from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 
-__all__ = ["text_to_image_evaluator", "text_to_text_evaluator"]
+__all__ = ["request_evaluators", "text_to_image_evaluator", "text_to_text_evaluator"]
 
 AT_K = [1, 5, 10]
 
@@ -103,3 +104,66 @@ def text_to_text_evaluator(
     queries = {f"q{i}": positives[i] for i in chosen}
     relevant = {f"q{i}": anchors_of_concept[concept_ids[i]] for i in chosen}
     return _evaluator(queries, corpus, relevant, name, batch_size)
+
+
+def request_evaluators(
+    dataset: Dataset, name: str = "requests", max_queries: int | None = 1000, batch_size: int = 32
+) -> dict[str, InformationRetrievalEvaluator]:
+    """Intent-rich requests against their plain content, on the same corpus.
+
+    Photo-search rows (with an ``image``): requests ("please find a photo of a dog from last month") retrieve images
+    (``{name}_request_t2i``), and so do the same rows' plain contents ("a dog", ``{name}_caption_t2i``).
+    Document-search rows (with a ``document``): requests retrieve documents (``{name}_request_t2d``), beside their
+    contents (``{name}_content_t2d``). Every image / document of the row's ``concept_id`` is relevant. The request
+    and content evaluators of one kind take the same rows and the same corpus, so their recall is directly comparable.
+
+    Args:
+        dataset: Rows of ``st_unimr.data.load("requests", split)``: ``text``, ``content``, ``intent``, ``image``,
+            ``document``, ``concept_id``, ``frame_id``.
+        name: Metric prefix.
+        max_queries: Deterministic cap on the rows of each kind.
+        batch_size: Encoding batch size.
+    """
+    texts, contents, concepts = dataset["text"], dataset["content"], dataset["concept_id"]
+    documents = dataset["document"]
+    # Which rows hold an image, read without decoding every image.
+    undecoded = dataset.select_columns(["image"]).cast_column("image", ImageFeature(decode=False))["image"]
+    has_image = [image is not None for image in undecoded]
+    result = {}
+    photo_rows = [i for i, flag in enumerate(has_image) if flag]
+    if photo_rows:
+        images = dataset.select(photo_rows)["image"]
+        corpus, of_concept = {}, defaultdict(set)
+        for row, image in zip(photo_rows, images):
+            image_id = "img-" + hashlib.sha1(image.tobytes()).hexdigest()[:16]
+            corpus.setdefault(image_id, image)
+            of_concept[concepts[row]].add(image_id)
+        result.update(
+            _paired(texts, contents, concepts, photo_rows, corpus, of_concept, name, "t2i", max_queries, batch_size)
+        )
+    document_rows = [i for i, document in enumerate(documents) if document]
+    if document_rows:
+        corpus, of_concept = {}, defaultdict(set)
+        for row in document_rows:
+            document_id = "doc-" + hashlib.sha1(documents[row].encode("utf8")).hexdigest()[:16]
+            corpus.setdefault(document_id, documents[row])
+            of_concept[concepts[row]].add(document_id)
+        result.update(
+            _paired(texts, contents, concepts, document_rows, corpus, of_concept, name, "t2d", max_queries, batch_size)
+        )
+    return result
+
+
+def _paired(texts, contents, concepts, rows, corpus, of_concept, name, kind, max_queries, batch_size) -> dict:
+    keys = [f"{concepts[i]}|{texts[i]}|{i}" for i in range(len(texts))]
+    chosen = _subsample(rows, keys, max_queries)
+    relevant = {f"q{i}": of_concept[concepts[i]] for i in chosen}
+    plain = "caption" if kind == "t2i" else "content"
+    return {
+        f"request_{kind}": _evaluator(
+            {f"q{i}": texts[i] for i in chosen}, corpus, relevant, f"{name}_request_{kind}", batch_size
+        ),
+        f"{plain}_{kind}": _evaluator(
+            {f"q{i}": contents[i] for i in chosen}, corpus, relevant, f"{name}_{plain}_{kind}", batch_size
+        ),
+    }

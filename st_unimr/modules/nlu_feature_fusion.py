@@ -32,8 +32,21 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
     exactly unchanged and training decides how much intent information flows in. ``fusion="none"`` keeps the head
     (for the intent loss and :func:`st_unimr.predict_intent`) but never touches the embedding: the paper's ablation.
 
-    Output features added: ``intent_logits`` ``[B, num_labels]``, ``nlu_features`` ``[B, 2 * hidden_features]``;
-    ``sentence_embedding`` is replaced by the fused embedding when ``fusion="gated"``.
+    With ``slot_tags`` (BIO tags such as :data:`st_unimr.nlu.slot_labels.SLOT_TAGS`) a token-level slot tagger runs
+    over the shared encoder's ``token_embeddings`` in the same forward pass. With ``fusion="gated"`` and content tags
+    among them, the embedding also moves toward a content-weighted pooling of the tokens, so a request ("please find
+    a photo of a dog from last month") lands where its content ("a dog") lands::
+
+        c  = (sum_t p_content(t) * tok_t + s) / (sum_t p_content(t) + 1)
+        s' = s + beta * (c - s) + alpha * sigmoid(...) * proj(nlu)
+
+    ``p_content(t)`` is the tagger's probability of ``B-content`` or ``I-content`` at token ``t``; the ``+ s`` and
+    ``+ 1`` terms act as one extra pseudo-token holding the mean embedding, so a text without content (a weather
+    question) keeps ``c`` near ``s``. ``beta`` is per-dimension and starts at zero like ``alpha``.
+
+    Output features added: ``intent_logits`` ``[B, num_labels]``, ``nlu_features`` ``[B, 2 * hidden_features]``, and
+    with ``slot_tags`` ``slot_logits`` ``[B, T, len(slot_tags)]``; ``sentence_embedding`` is replaced by the fused
+    embedding when ``fusion="gated"``.
 
     Args:
         in_features: Dimension of the incoming ``sentence_embedding`` (and of the token embeddings).
@@ -42,7 +55,9 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         fusion: ``"gated"`` (fuse NLU features into the embedding) or ``"none"`` (head only).
         intent_pooling: ``"mean"`` (use the pooled sentence embedding) or ``"attention"`` (a learned query attends
             over ``token_embeddings``; needs ``attention_mask`` in the features).
-        dropout: Dropout inside the intent head during training.
+        dropout: Dropout inside the intent head (and the slot tagger) during training.
+        slot_tags: Slot tag names (BIO), index ``i`` of ``slot_logits`` being ``slot_tags[i]``; None (the default, and
+            what models saved before the tagger existed load with) adds no tagger.
 
     Example:
         ::
@@ -58,9 +73,22 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             model = SentenceTransformer(modules=[transformer, Pooling(dim, "mean"), fusion, Normalize()])
             out = model.encode("wake me up at 7", output_value=None)
             print(out["intent_logits"].shape)  # torch.Size([3])
+
+            # with a slot tagger: per-token logits over the BIO tags
+            from st_unimr.nlu.slot_labels import SLOT_TAGS
+
+            tagged = NLUFeatureFusion(dim, labels=["weather", "photo_search"], slot_tags=list(SLOT_TAGS))
     """
 
-    config_keys: list[str] = ["in_features", "labels", "hidden_features", "fusion", "intent_pooling", "dropout"]
+    config_keys: list[str] = [
+        "in_features",
+        "labels",
+        "hidden_features",
+        "fusion",
+        "intent_pooling",
+        "dropout",
+        "slot_tags",
+    ]
 
     def __init__(
         self,
@@ -70,6 +98,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         fusion: FusionMode = "gated",
         intent_pooling: IntentPooling = "mean",
         dropout: float = 0.1,
+        slot_tags: list[str] | None = None,
     ) -> None:
         super().__init__()
         check_int(in_features, "in_features")
@@ -82,15 +111,11 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             raise InvalidInputError(f"dropout must be a number in [0, 1), got {dropout!r}")
         if isinstance(labels, (str, bytes, dict)) or not isinstance(labels, Iterable):
             raise InvalidInputTypeError(f"labels must be a list of label names, got {labels!r}")
-        labels = list(labels)
-        if not labels:
-            raise InvalidInputError("NLUFeatureFusion needs at least one intent label")
-        not_names = [label for label in labels if not isinstance(label, str) or not label]
-        if not_names:
-            raise InvalidInputTypeError(f"Intent labels must be non-empty strings; got {not_names[:5]}")
-        if len(set(labels)) != len(labels):
-            duplicates = sorted({label for label in labels if labels.count(label) > 1})
-            raise InvalidInputError(f"Intent labels must be unique; duplicated: {duplicates}")
+        labels = _check_names(labels, "intent label")
+        if slot_tags is not None:
+            if isinstance(slot_tags, (str, bytes, dict)) or not isinstance(slot_tags, Iterable):
+                raise InvalidInputTypeError(f"slot_tags must be a list of tag names or None, got {slot_tags!r}")
+            slot_tags = _check_names(slot_tags, "slot tag")
 
         self.in_features = in_features
         self.labels = labels
@@ -98,6 +123,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         self.fusion = fusion
         self.intent_pooling = intent_pooling
         self.dropout = dropout
+        self.slot_tags = slot_tags
 
         if intent_pooling == "attention":
             self.attention_query = nn.Parameter(torch.zeros(in_features))
@@ -112,9 +138,20 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             self.fusion_gate = nn.Linear(in_features + nlu_dim, in_features)
             self.fusion_scale = nn.Parameter(torch.zeros(in_features))
 
+        if slot_tags is not None:
+            self.slot_hidden = nn.Linear(in_features, hidden_features)
+            self.slot_out = nn.Linear(hidden_features, len(slot_tags))
+            if fusion == "gated" and self.content_tag_ids:
+                self.content_scale = nn.Parameter(torch.zeros(in_features))
+
     @property
     def num_labels(self) -> int:
         return len(self.labels)
+
+    @property
+    def content_tag_ids(self) -> list[int]:
+        """Indices of the ``B-content`` / ``I-content`` tags in ``slot_tags`` (empty without a tagger)."""
+        return [i for i, tag in enumerate(self.slot_tags or []) if tag in ("B-content", "I-content")]
 
     def forward(self, features: dict[str, Tensor], **kwargs) -> dict[str, Tensor]:
         sentence = features["sentence_embedding"]
@@ -125,10 +162,26 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         nlu = torch.cat([hidden, label_mix], dim=-1)
         features["intent_logits"] = logits
         features["nlu_features"] = nlu
+        fused = sentence
+        if self.slot_tags is not None:
+            slot_logits = self.slot_out(self.head_dropout(F.gelu(self.slot_hidden(features["token_embeddings"]))))
+            features["slot_logits"] = slot_logits
+            if hasattr(self, "content_scale"):
+                content = self._content_pooling(features, sentence, slot_logits)
+                fused = fused + self.content_scale * (content - sentence)
         if self.fusion == "gated":
             gate = torch.sigmoid(self.fusion_gate(torch.cat([sentence, nlu], dim=-1)))
-            features["sentence_embedding"] = sentence + self.fusion_scale * gate * self.fusion_proj(nlu)
+            fused = fused + self.fusion_scale * gate * self.fusion_proj(nlu)
+            features["sentence_embedding"] = fused
         return features
+
+    def _content_pooling(self, features: dict[str, Tensor], sentence: Tensor, slot_logits: Tensor) -> Tensor:
+        """The tokens averaged by the tagger's content probability, with the mean embedding as one pseudo-token."""
+        tokens = features["token_embeddings"]
+        mask = features["attention_mask"].to(tokens.dtype)
+        weights = slot_logits.softmax(dim=-1)[..., self.content_tag_ids].sum(dim=-1) * mask
+        pooled = (weights.unsqueeze(-1) * tokens).sum(dim=1) + sentence
+        return pooled / (weights.sum(dim=1, keepdim=True) + 1)
 
     def _intent_input(self, features: dict[str, Tensor], sentence: Tensor) -> Tensor:
         if self.intent_pooling == "mean":
@@ -142,3 +195,18 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
 
     def get_embedding_dimension(self) -> int:
         return self.in_features
+
+
+def _check_names(names: Iterable, what: str) -> list[str]:
+    """``names`` as a list of unique non-empty strings; ``what`` names one of them in the errors ("intent label")."""
+    names = list(names)
+    if not names:
+        raise InvalidInputError(f"NLUFeatureFusion needs at least one {what}")
+    what = f"{what[0].upper()}{what[1:]}s"
+    not_names = [name for name in names if not isinstance(name, str) or not name]
+    if not_names:
+        raise InvalidInputTypeError(f"{what} must be non-empty strings; got {not_names[:5]}")
+    if len(set(names)) != len(names):
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        raise InvalidInputError(f"{what} must be unique; duplicated: {duplicates}")
+    return names

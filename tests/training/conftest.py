@@ -72,6 +72,58 @@ def write_bundle(home: Path) -> None:
         dataset = DatasetDict({split: _dataset(rows[split], features) for split in rows})
         dataset.save_to_disk(str(data / name))
     (data / "intents" / "labels.json").write_text(json.dumps(INTENTS))
+    write_requests(data)
+
+
+# (frame, intent, split): dev and test hold frames training never sees.
+FRAMES = [
+    ("please find a photo of {c} from last month", "photo_search", "train"),
+    ("show me pictures of {c} in paris", "photo_search", "train"),
+    ("find the document about {c}", "document_search", "train"),
+    ("where is my file on {c} from yesterday", "document_search", "train"),
+    ("any photos of {c} taken last week", "photo_search", "dev"),
+    ("look for the note about {c}", "document_search", "dev"),
+    ("i need the picture of {c} from berlin", "photo_search", "test"),
+    ("open my document on {c}", "document_search", "test"),
+]
+SLOT_WORDS = {"last month": "time", "yesterday": "time", "last week": "time", "paris": "place", "berlin": "place"}
+
+
+def request_row(frame_id: int, colour: str, index: int) -> dict:
+    frame, intent, _ = FRAMES[frame_id]
+    content = f"a {colour} square {index}"
+    text = frame.format(c=content)
+    spans = [{"label": "content", "start": text.index(content), "end": text.index(content) + len(content)}]
+    for words, label in SLOT_WORDS.items():
+        if words in text:
+            spans.append({"label": label, "start": text.index(words), "end": text.index(words) + len(words)})
+    spans.sort(key=lambda span: span["start"])
+    shade = (index * 37 % 255, index * 91 % 255, index * 53 % 255)
+    time_start, time_end = ("2026-10-01", "2026-10-31") if "last month" in text else ("", "")
+    return {
+        "text": text,
+        "lang": "en",
+        "intent": intent,
+        "spans": spans,
+        "content": content,
+        "time_start": time_start,
+        "time_end": time_end,
+        "reference_date": "2026-11-27",
+        "frame_id": f"frame-{frame_id}",
+        "concept_id": f"name:{colour}-{index}",
+        "image": Image.new("RGB", (24, 24), shade) if intent == "photo_search" else None,
+        "document": f"Notes on the {colour} square number {index}." if intent == "document_search" else "",
+        "source": "fixture",
+    }
+
+
+def write_requests(data: Path) -> None:
+    rows = {split: [] for split in ("train", "dev", "test")}
+    for index, colour in enumerate(COLOURS * 2):
+        for frame_id, (_, _, split) in enumerate(FRAMES):
+            rows[split].append(request_row(frame_id, colour, index))
+    features = FEATURES["requests"]
+    DatasetDict({split: _dataset(rows[split], features) for split in rows}).save_to_disk(str(data / "requests"))
 
 
 def _dataset(rows, features):

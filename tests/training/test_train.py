@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import st_unimr
+from st_unimr.modules.module_lookup import find_nlu_module
 from tests.conftest import _free_port as free_port
 from tests.training.conftest import REPO, run_train
 from training.config import ConfigError, load_config
@@ -45,6 +46,35 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     # A second run into the same folder must not silently overwrite it.
     again = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out))
     assert again.returncode != 0 and "--resume" in again.stderr
+
+
+def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, fake_time_normalization):
+    out = tmp_path / "run"
+    tasks = "stage3.tasks=[image_text,text_pairs,intents,requests_image,requests_text]"
+    result = run_train(
+        fixture_home, "--config", QUICK, "--output-dir", str(out), "--set", "model.slot_tagging=true", "--set", tasks
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    # Stage 2 and the stage-3 NLU task: 36 intent utterances + 96 training requests (4 training frames x 24).
+    assert metrics["stages"]["stage2"]["datasets"] == {"intents": 132}
+    assert metrics["stages"]["stage3"]["datasets"] == {
+        "image_text": 30,
+        "text_pairs": 15,
+        "intents": 132,
+        "requests_image": 48,
+        "requests_text": 96,
+    }
+    # The scales of both fusions stay frozen at identity in stage 2; the slot tagger trains there.
+    assert metrics["stages"]["stage2"]["trainable_parameters"]["text_encoder"] == 0
+    test = metrics["test"]
+    for key in ("test_requests_slot_f1", "test_requests_intent_accuracy", "test_requests_en_slot_f1"):
+        assert 0.0 <= test[key] <= 1.0
+    for kind in ("request_t2i", "caption_t2i", "request_t2d", "content_t2d"):
+        assert 0.0 <= test[f"test_requests_{kind}_cosine_recall@10"] <= 1.0
+    model = st_unimr.load(str(out / "final"))
+    parsed = st_unimr.parse_query(model, ["find a photo of a red square from last month"], reference_date="2026-11-27")
+    assert parsed[0]["intent"]["label"] in find_nlu_module(model).labels
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(fixture_home, tmp_path):
@@ -233,6 +263,24 @@ def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, f
     head = next(name for name in named if "head_out" in name)
     encoder = next(name for name in named if "encoder.layer" in name and named[name].requires_grad)
     assert rate[id(named[head])] == 5e-4 and rate[id(named[encoder])] == 1e-5
+
+
+def test_content_fusion_scale_and_slot_tagger_learning_rates(tiny_unimr_factory, tmp_path):
+    from training.config import StageConfig
+    from training.stages import learning_rate_mapping
+
+    model = tiny_unimr_factory(slot_tagging=True)
+    stage = StageConfig(learning_rate=1e-5, head_learning_rate=5e-4, content_fusion_learning_rate=2e-2)
+    mapping = learning_rate_mapping(model, stage)
+    trainer = _pair_trainer(model, tmp_path, learning_rate=1e-5, learning_rate_mapping=mapping)
+    optimizer = trainer.create_optimizer()
+    rate = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
+    named = dict(model.named_parameters())
+    content = next(name for name in named if name.endswith("content_scale"))
+    tagger = next(name for name in named if "slot_out" in name)
+    fusion = next(name for name in named if name.endswith("fusion_scale"))
+    assert rate[id(named[content])] == 2e-2
+    assert rate[id(named[tagger])] == 5e-4 and rate[id(named[fusion])] == 5e-4
 
 
 def test_only_the_saving_rank_writes_checkpoints(tiny_unimr_factory, tmp_path, monkeypatch):
