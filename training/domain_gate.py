@@ -24,12 +24,12 @@ def _image_key(image) -> str:
 def fit_domain_gate(model: SentenceTransformer, config: TrainConfig, batch_size: int = 64) -> dict | None:
     """Fit the gate to the pooled backbone features of the distinct images stage 3 trains on.
 
-    Returns what :meth:`~st_unimr.modules.ImageEncoder.fit_domain_gate` reports, or None when
-    the config asks for no gate or the model has no image route with a linear path.
+    Returns what :meth:`~st_unimr.modules.ImageEncoder.fit_domain_gate` reports, or None when the config asks for no
+    gate or the model has no prototype image head whose linear path trains.
     """
     stage = config.stage3
     encoder = find_image_encoder(model)
-    if not stage.image_domain_gate or encoder is None or not stage.image_linear:
+    if not stage.image_domain_gate or encoder is None or encoder.projection != "prototypes" or not stage.image_linear:
         return None
     images, seen = [], set()
     for image in image_text_train(config.data)["document"]:

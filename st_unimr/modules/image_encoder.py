@@ -248,6 +248,9 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         Returns:
             The fitted threshold, and the median of the training images' neighbour similarities.
         """
+        if self.projection != "prototypes":
+            # Gating a linear head would send every image unlike the training ones to the zero vector.
+            raise InvalidInputError("fit_domain_gate needs projection='prototypes' (the gate scales its linear path)")
         if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0 < quantile < 1:
             raise InvalidInputError(f"quantile must be a number in (0, 1), got {quantile!r}")
         if isinstance(softness, bool) or not isinstance(softness, (int, float)) or not softness > 0:

@@ -88,3 +88,6 @@ def test_fit_domain_gate_rejects_bad_input(tiny_unimr_factory):
         encoder.fit_domain_gate(torch.zeros(20, encoder.backbone.feature_dim), quantile=1.0)
     with pytest.raises(InvalidInputError, match="softness"):
         encoder.fit_domain_gate(torch.zeros(20, encoder.backbone.feature_dim), softness=0)
+    linear = find_image_encoder(tiny_unimr_factory(image_projection="linear"))
+    with pytest.raises(InvalidInputError, match="projection='prototypes'"):
+        linear.fit_domain_gate(torch.zeros(20, linear.backbone.feature_dim))

@@ -292,3 +292,23 @@ def test_only_the_saving_rank_writes_checkpoints(tiny_unimr_factory, tmp_path, m
     monkeypatch.setattr(type(trainer.args), "should_save", property(lambda self: True))
     trainer._save(str(tmp_path / "rank0"))
     assert (tmp_path / "rank0" / "modules.json").is_file()
+
+
+def test_domain_gate_is_fitted_on_the_distinct_stage3_images(tiny_unimr_factory, monkeypatch):
+    from datasets import Dataset
+    from PIL import Image
+
+    import training.domain_gate as domain_gate
+    from st_unimr.modules.module_lookup import find_image_encoder
+
+    rng = np.random.default_rng(0)
+    images = [Image.fromarray(rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)) for _ in range(12)]
+    rows = Dataset.from_dict({"query": [f"caption {i}" for i in range(24)], "document": images + images})
+    monkeypatch.setattr(domain_gate, "image_text_train", lambda data_config: rows)
+    config = load_config(QUICK, ["stage3.image_linear=true", "stage3.image_domain_gate=true"])
+    model = tiny_unimr_factory()
+    report = domain_gate.fit_domain_gate(model, config)
+    assert report["bank"] == 12 == find_image_encoder(model).domain_gate_size  # duplicates counted once
+    assert domain_gate.fit_domain_gate(model, load_config(QUICK)) is None  # off by default
+    linear_model = tiny_unimr_factory(image_projection="linear")
+    assert domain_gate.fit_domain_gate(linear_model, config) is None  # a linear head has no path to gate
