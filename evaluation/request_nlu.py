@@ -135,15 +135,7 @@ def evaluate_request_nlu(model: SentenceTransformer, max_queries: int | None = 1
     test = load("requests", "test")
     result: dict[str, Any] = {}
     if find_nlu_module(model).slot_tags is not None:
-        slots = SlotEvaluator(
-            test["text"],
-            test["spans"],
-            test["intent"],
-            test["lang"],
-            time_ranges=list(zip(test["time_start"], test["time_end"])),
-            reference_dates=test["reference_date"],
-            name="requests",
-        )
+        slots = SlotEvaluator.from_requests(test, name="requests")
         result["slots"] = slots(model)
     result["intents"] = intent_head_vs_probe(model)
     retrieval = {}

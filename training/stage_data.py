@@ -194,15 +194,7 @@ def evaluators(config: DataConfig, split: str, tasks: list[str], slot_tagging: b
         limit = config.request_dev_rows if split == "dev" else config.request_test_rows
         data = _request_rows(config, split, limit)
         if slot_tagging:
-            result["slots"] = SlotEvaluator(
-                data["text"],
-                data["spans"],
-                data["intent"],
-                data["lang"],
-                time_ranges=list(zip(data["time_start"], data["time_end"])),
-                reference_dates=data["reference_date"],
-                name=f"{split}_requests",
-            )
+            result["slots"] = SlotEvaluator.from_requests(data, name=f"{split}_requests")
         for key, evaluator in request_evaluators(data, name=f"{split}_requests", max_queries=queries).items():
             result[f"requests_{key}"] = evaluator
     return result

@@ -73,6 +73,20 @@ class SlotEvaluator(BaseEvaluator):
         self.batch_size = batch_size
         self.primary_metric = "slot_f1"
 
+    @classmethod
+    def from_requests(cls, rows: Any, name: str = "requests", batch_size: int = 64) -> SlotEvaluator:
+        """An evaluator over rows of the ``requests`` dataset (text, spans, intent, lang and the time columns)."""
+        return cls(
+            rows["text"],
+            rows["spans"],
+            rows["intent"],
+            rows["lang"],
+            time_ranges=list(zip(rows["time_start"], rows["time_end"])),
+            reference_dates=rows["reference_date"],
+            name=name,
+            batch_size=batch_size,
+        )
+
     def __call__(
         self, model: SentenceTransformer, output_path: str | None = None, epoch: int = -1, steps: int = -1
     ) -> dict[str, float]:

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from sentence_transformers import SentenceTransformer
 from torch import Tensor, nn
 
+from st_unimr.losses.citation import UNIMR_CITATION
 from st_unimr.modules.module_lookup import find_nlu_module
 
 __all__ = ["IntentClassificationLoss"]
@@ -75,10 +76,4 @@ class IntentClassificationLoss(nn.Module):
 
     @property
     def citation(self) -> str:
-        return """
-@article{unimr2026,
-    title = "Unified Multimodal and Multilingual Retrieval via Multi-Task Learning with NLU Integration",
-    journal = "arXiv preprint arXiv:2601.14714",
-    year = "2026",
-}
-"""
+        return UNIMR_CITATION
