@@ -20,6 +20,7 @@ def parse_query(
     reference_date: datetime.date | str | None = None,
     batch_size: int = 32,
     return_embedding: bool = False,
+    lang: str | None = None,
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """Intent, slots (content, time, place) and time range of search requests, from one forward pass per batch.
 
@@ -34,6 +35,8 @@ def parse_query(
             means today.
         batch_size: Encoding batch size.
         return_embedding: Also return each text's query embedding (a tensor) under ``"embedding"``.
+        lang: The texts' language code (``"de"``), if known: time phrases are then read in that language.
+            None: ``normalize_time`` tries its languages in turn.
 
     Returns:
         Per text ``{"intent": {"label", "score"}, "slots": [{"type", "text", "start", "end"}, ...],
@@ -57,11 +60,13 @@ def parse_query(
             #  'time_range': {'start': '2026-11-16', 'end': '2026-11-22'}}
     """
     check_int(batch_size, "batch_size")
+    if lang is not None and (not isinstance(lang, str) or not lang):
+        raise InvalidInputError(f"lang must be a language code such as 'de', or None; got {lang!r}")
     items, single = check_texts(texts)
     reference = _reference_date(reference_date)
     results = []
     for parsed in tag_queries(model, items, batch_size=batch_size):
-        parsed["time_range"] = _time_range(parsed["slots"], reference)
+        parsed["time_range"] = _time_range(parsed["slots"], reference, lang=lang)
         del parsed["intent_probabilities"]
         if not return_embedding:
             del parsed["embedding"]
@@ -108,15 +113,15 @@ def tag_queries(model: SentenceTransformer, texts: list[str], batch_size: int = 
 
 
 def _time_range(
-    slots: list[dict[str, Any]], reference: datetime.date, normalize_time: Any = None
+    slots: list[dict[str, Any]], reference: datetime.date, normalize_time: Any = None, lang: str | None = None
 ) -> dict[str, str] | None:
     if normalize_time is None:
         from st_unimr.nlu.time_normalization import normalize_time
 
     for slot in slots:
         if slot["type"] == "time":
-            # The language is not known here; normalize_time tries its languages in turn.
-            found = normalize_time(slot["text"], lang=None, reference_date=reference)
+            # Without a language, normalize_time tries its languages in turn.
+            found = normalize_time(slot["text"], lang=lang, reference_date=reference)
             if found is not None:
                 return {"start": found.start.isoformat(), "end": found.end.isoformat()}
     return None

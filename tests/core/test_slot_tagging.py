@@ -229,6 +229,8 @@ def test_parse_query_time_range_comes_from_the_time_slot(tiny_unimr_factory, mon
     assert [(s["type"], s["text"]) for s in result["slots"]] == [("content", "a dog"), ("time", "last month")]
     assert calls == [("last month", None, datetime.date(2026, 11, 27))]
     assert result["time_range"] == {"start": "2026-10-01", "end": "2026-10-31"}
+    st_unimr.parse_query(model, REQUEST, reference_date="2026-11-27", lang="en")
+    assert calls[-1] == ("last month", "en", datetime.date(2026, 11, 27))
 
 
 def test_parse_query_refuses_bad_input(tiny_unimr_factory):
@@ -241,6 +243,8 @@ def test_parse_query_refuses_bad_input(tiny_unimr_factory):
         st_unimr.parse_query(model, "a dog", reference_date=3)
     with pytest.raises(InvalidInputError, match="batch_size"):
         st_unimr.parse_query(model, "a dog", batch_size=0)
+    with pytest.raises(InvalidInputError, match="lang"):
+        st_unimr.parse_query(model, "a dog", lang=7)
     with pytest.raises(InvalidInputError, match="slot tagger"):
         st_unimr.parse_query(tiny_unimr_factory(), "a dog")
     assert st_unimr.parse_query(model, []) == []
