@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
-
 import torch
 from sentence_transformers import SentenceTransformer
 
@@ -13,12 +10,6 @@ from training.config import TrainConfig
 from training.stage_data import image_text_train
 
 __all__ = ["fit_domain_gate"]
-
-
-def _image_key(image) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return hashlib.sha1(buffer.getvalue()).hexdigest()
 
 
 def fit_domain_gate(model: SentenceTransformer, config: TrainConfig, batch_size: int = 64) -> dict | None:
@@ -31,19 +22,17 @@ def fit_domain_gate(model: SentenceTransformer, config: TrainConfig, batch_size:
     encoder = find_image_encoder(model)
     if not stage.image_domain_gate or encoder is None or encoder.projection != "prototypes" or not stage.image_linear:
         return None
-    images, seen = [], set()
-    for image in image_text_train(config.data)["document"]:
-        key = _image_key(image)
-        if key not in seen:
-            seen.add(key)
-            images.append(image)
+    images = image_text_train(config.data)["document"]
     device = next(encoder.parameters()).device
     pooled = []
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
-            pixels = encoder.preprocess(images[start : start + batch_size])["pixel_values"].to(device)
+            features = encoder.preprocess(images[start : start + batch_size])
             # Through the encoder's feature cache when it is on, so training reuses these backbone passes.
-            pooled.append(encoder._backbone_outputs(pixels)[0].cpu())
+            pooled.append(encoder({"pixel_values": features["pixel_values"].to(device)})["image_features"].cpu())
+    # An image captioned in several languages appears once per caption; the frozen backbone gives it one feature.
     return encoder.fit_domain_gate(
-        torch.cat(pooled), quantile=stage.image_domain_gate_quantile, softness=stage.image_domain_gate_softness
+        torch.unique(torch.cat(pooled), dim=0),
+        quantile=stage.image_domain_gate_quantile,
+        softness=stage.image_domain_gate_softness,
     )
