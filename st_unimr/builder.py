@@ -66,7 +66,8 @@ def build_unimr(
         nlu_hidden_features: Width of the intent head (and of the slot tagger).
         slot_tagging: Add the slot tagger (content / time / place BIO tags, :data:`st_unimr.nlu.slot_labels.SLOT_TAGS`)
             and, with ``fusion="gated"``, the content-weighted fusion; the search intents
-            (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) are appended to ``intents`` where missing.
+            (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) are appended to ``intents`` where missing. The tagger
+            reads the tokens through a bidirectional GRU (``NLUFeatureFusion(slot_context="bigru")``).
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).
@@ -172,6 +173,7 @@ def build_unimr(
         fusion=fusion,
         intent_pooling=intent_pooling,
         slot_tags=slot_tags,
+        slot_context="bigru" if slot_tagging else "none",
     )
     router = Router(
         sub_modules={"text": [*text_modules, nlu, Normalize()], "image": [image_encoder, Normalize()]},

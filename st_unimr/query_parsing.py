@@ -8,6 +8,7 @@ from sentence_transformers import SentenceTransformer
 
 from st_unimr.errors import InvalidInputError, InvalidInputTypeError
 from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.nlu.bio_decoding import bio_viterbi
 from st_unimr.nlu.token_alignment import decode_slot_spans, token_offsets
 from st_unimr.validation import check_int, check_texts, describe_input
 
@@ -100,7 +101,8 @@ def tag_queries(model: SentenceTransformer, texts: list[str], batch_size: int = 
             raise RuntimeError(
                 f"The tokenizer's offsets ({len(row_offsets)} tokens) do not line up with the model's {length}"
             )
-        tag_ids = output["slot_logits"][:length].argmax(dim=-1).tolist()
+        # The best valid BIO path, not a per-token argmax: no span opens with I- or changes type halfway.
+        tag_ids = bio_viterbi(output["slot_logits"][:length].float().log_softmax(dim=-1), nlu.slot_tags)
         results.append(
             {
                 "intent": {"label": nlu.labels[int(index)], "score": float(score)},

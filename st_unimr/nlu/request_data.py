@@ -29,6 +29,7 @@ from datetime import date
 from st_unimr.nlu.place_phrase import PlacePhrase
 from st_unimr.nlu.request_frames import FRAMES, TIME_KINDS, TIME_PREFIX, frame_id
 from st_unimr.nlu.slot_labels import SEARCH_INTENTS
+from st_unimr.nlu.span_trimming import trim_span
 from st_unimr.nlu.time_phrase import TimePhrase
 
 __all__ = ["compose_requests", "held_out_frames", "prepare_content", "build_requests", "HELD_OUT_SHARE"]
@@ -191,7 +192,10 @@ def _fill(
             value = text if slot == "content" else place.text
         out.append(literal)
         length += len(literal)
-        spans.append({"label": slot, "start": length, "end": length + len(value)})
+        # Edge punctuation of a caption (".قطّة سوداء") or a time phrase ("Sept.") is not part of the slot.
+        start, end = trim_span(value, 0, len(value))
+        if end > start:
+            spans.append({"label": slot, "start": length + start, "end": length + end})
         out.append(value)
         length += len(value)
         pos = match.end()

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from st_unimr.nlu.slot_labels import SLOT_TAGS
+from st_unimr.nlu.span_trimming import trim_span
 
 __all__ = ["IGNORE_INDEX", "as_span_list", "decode_slot_spans", "slot_intent_labels", "token_offsets", "token_tags"]
 
@@ -121,8 +122,9 @@ def decode_slot_spans(
 
     A ``B-x`` token, or an ``I-x`` token not continuing an ``x`` span, opens a span; ``I-x`` tokens extend it. Span
     ends are widened to the end of their word (letters and digits, in scripts that separate words by spaces), so a
-    later sub-word tagged ``O`` does not cut a word in two; whitespace at either end is trimmed, and spans of one type
-    separated only by whitespace are merged.
+    later sub-word tagged ``O`` does not cut a word in two; whitespace and punctuation at either end are trimmed
+    (:func:`~st_unimr.nlu.span_trimming.trim_span`, the rule the gold spans follow), and spans of one type separated
+    only by whitespace are merged.
     """
     spans: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -142,10 +144,7 @@ def decode_slot_spans(
         start, end = max(span["start"], 0), min(span["end"], len(text))
         while 0 < end < len(text) and _in_word(text[end]) and _in_word(text[end - 1]):
             end += 1
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = trim_span(text, start, end)
         if end > start:
             # Same-type spans split only by spaces are one slot: the tagger often opens each word with B-.
             if result and result[-1]["type"] == span["type"] and not text[result[-1]["end"] : start].strip():

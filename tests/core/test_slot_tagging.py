@@ -117,6 +117,43 @@ def test_tagged_module_round_trip_and_old_config_loads(tmp_path):
     reloaded = NLUFeatureFusion.load(str(tmp_path / "old"))
     assert reloaded.slot_tags is None and not hasattr(reloaded, "slot_out")
 
+    # A tagger saved before slot_context existed loads as a context-free tagger with its weights.
+    config_path = tmp_path / "new" / NLUFeatureFusion.config_file_name
+    config = json.loads(config_path.read_text())
+    del config["slot_context"]
+    config_path.write_text(json.dumps(config))
+    tagger = NLUFeatureFusion.load(str(tmp_path / "new")).eval()
+    assert tagger.slot_context == "none"
+    assert torch.equal(tagger(dict(batch))["slot_logits"], a["slot_logits"])
+
+
+def test_bigru_context_round_trips_and_ignores_padding(tmp_path):
+    torch.manual_seed(0)
+    module = NLUFeatureFusion(
+        8, labels=["weather", "photo_search"], hidden_features=6, slot_tags=list(SLOT_TAGS), slot_context="bigru"
+    ).eval()
+    assert module.slot_gru.hidden_size == 3 and module.slot_hidden.in_features == 8 + 6
+    batch = features()
+    out = module(dict(batch))
+    # Row 0 has two padding positions: what they hold must not change the real tokens' tags (packed sequences).
+    changed = dict(batch)
+    changed["token_embeddings"] = batch["token_embeddings"].clone()
+    changed["token_embeddings"][0, -2:] = 100.0
+    assert torch.allclose(module(changed)["slot_logits"][0, :3], out["slot_logits"][0, :3], atol=1e-6)
+    # ... while a real token later in the text does change an earlier token's tag scores (the context).
+    changed["token_embeddings"][1, -1] += 1.0
+    assert not torch.allclose(module(changed)["slot_logits"][1, 0], out["slot_logits"][1, 0])
+    module.save(str(tmp_path / "bigru"))
+    loaded = NLUFeatureFusion.load(str(tmp_path / "bigru")).eval()
+    assert loaded.slot_context == "bigru"
+    assert torch.equal(loaded(dict(batch))["slot_logits"], out["slot_logits"])
+    with pytest.raises(InvalidInputError, match="slot_context"):
+        NLUFeatureFusion(8, labels=["a"], slot_tags=list(SLOT_TAGS), slot_context="lstm")
+
+
+def test_builder_tagger_reads_context(tiny_unimr_factory):
+    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True)).slot_context == "bigru"
+
 
 def test_token_tags_follow_char_spans_through_the_prompt(tiny_unimr_factory):
     tokenizer = tiny_unimr_factory().tokenizer
@@ -149,6 +186,13 @@ def test_sub_words_after_the_first_get_inside_tags():
     week = "von letzter Woche"
     assert decode_slot_spans(week, [None, (0, 3), (4, 11), (12, 17), None], [0, 0, 3, 3, 0]) == [
         {"type": "time", "text": "letzter Woche", "start": 4, "end": 17}
+    ]
+    # Edge punctuation is not part of a slot, on either side; a bracket pair inside it stays.
+    quoted = "„modré oko“!"
+    assert decode_slot_spans(quoted, [None, (0, 6), (7, 10), (10, 12), None], [0, 1, 2, 0, 0])[0]["text"] == "modré oko"
+    plant = "Thaadi (druh)."
+    assert decode_slot_spans(plant, [None, (0, 6), (7, 8), (8, 12), (12, 14), None], [0, 1, 2, 2, 2, 0]) == [
+        {"type": "content", "text": "Thaadi (druh)", "start": 0, "end": 13}
     ]
     spaced = [None, (0, 4), (4, 10), None]  # a Metaspace token whose offsets start at the space
     assert decode_slot_spans("find zebras", spaced, [0, 0, 1, 0]) == [
