@@ -19,7 +19,8 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     hinge on a stray full stop that a caption carried (``".قطّة سوداء"``) or on a quote the tokenizer glued to the
     first word (``„modré oko“``). Sentence punctuation (Unicode ``Po``: ``. , ! ? : ;`` and their CJK and Arabic
     forms) and dashes go at the edges; a bracket or quote stays when its counterpart is inside the span
-    (``"Thaadi (indický druh)"``), unless the pair wraps the whole span (``«каре око»``). Symbols such as ``%``, ``#`` or ``&`` are kept: they can be the content.
+    (``"Thaadi (indický druh)"``), unless the pair wraps the whole span (``«каре око»``). Symbols such as ``%``,
+    ``#`` or ``&`` are kept: they can be the content.
 
     Example:
         ::

@@ -189,7 +189,8 @@ def test_sub_words_after_the_first_get_inside_tags():
     ]
     # Edge punctuation is not part of a slot, on either side; a bracket pair inside it stays.
     quoted = "„modré oko“!"
-    assert decode_slot_spans(quoted, [None, (0, 6), (7, 10), (10, 12), None], [0, 1, 2, 0, 0])[0]["text"] == "modré oko"
+    [slot] = decode_slot_spans(quoted, [None, (0, 6), (7, 10), (10, 12), None], [0, 1, 2, 0, 0])
+    assert slot["text"] == "modré oko"
     plant = "Thaadi (druh)."
     assert decode_slot_spans(plant, [None, (0, 6), (7, 8), (8, 12), (12, 14), None], [0, 1, 2, 2, 2, 0]) == [
         {"type": "content", "text": "Thaadi (druh)", "start": 0, "end": 13}
