@@ -43,6 +43,7 @@ __all__ = [
     "PLACEHOLDER_MODEL_ID",
     "UniMRModelCardData",
     "adopt_model_card_data",
+    "card_loss",
     "compose_template",
     "render_model_card",
     "update_model_card_data",
@@ -357,6 +358,22 @@ class UniMRModelCardData(SentenceTransformerModelCardData):
             ]
         return lead + "\n```python\n" + "\n".join(lines) + "\n```"
 
+    def set_losses(self, losses: list[torch.nn.Module]) -> None:
+        """sentence-transformers' loss tags and citations, without transparent wrappers (see :func:`card_loss`)."""
+        super().set_losses([loss for loss in losses if card_loss(loss) is loss])
+
+    def compute_dataset_metrics(
+        self,
+        dataset: Any,
+        dataset_info: dict[str, Any],
+        loss: dict[str, torch.nn.Module] | torch.nn.Module | None,
+        router_mapping: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """sentence-transformers' dataset section, naming the loss a transparent wrapper trains with."""
+        if isinstance(loss, torch.nn.Module):
+            loss = card_loss(loss)
+        return super().compute_dataset_metrics(dataset, dataset_info, loss, router_mapping=router_mapping)
+
     def to_dict(self) -> dict[str, Any]:
         """sentence-transformers' template variables, plus those of the st-unimr sections."""
         data = super().to_dict()
@@ -386,6 +403,32 @@ class UniMRModelCardData(SentenceTransformerModelCardData):
 
     def _snippet_id(self) -> str:
         return self.snippet_model_id or self.model_id or PLACEHOLDER_MODEL_ID
+
+
+def card_loss(loss: torch.nn.Module) -> torch.nn.Module:
+    """The loss a model card names for ``loss``: the wrapped one, for wrappers marked ``transparent_in_model_card``.
+
+    A wrapper that only observes a loss (training's ``LossRecorder`` records each dataset's values for the curves)
+    would otherwise be what the card lists for every dataset, hiding the loss that actually trains.
+
+    Args:
+        loss: A loss module, possibly a transparent wrapper with the wrapped loss in ``loss.loss``.
+
+    Returns:
+        The innermost loss that is not a transparent wrapper.
+
+    Example:
+        ::
+
+            from st_unimr.model_card import card_loss
+
+            card_loss(recorder)  # the MatryoshkaLoss that the LossRecorder wraps
+    """
+    while getattr(loss, "transparent_in_model_card", False) and isinstance(
+        getattr(loss, "loss", None), torch.nn.Module
+    ):
+        loss = loss.loss
+    return loss
 
 
 def adopt_model_card_data(model: SentenceTransformer) -> None:
@@ -426,6 +469,7 @@ def update_model_card_data(
     model: SentenceTransformer,
     *,
     model_id: str | None = None,
+    local_path: str | os.PathLike | None = None,
     metrics: dict[str, Any] | None = None,
     training: str | None = None,
     languages: list[str] | None = None,
@@ -436,8 +480,9 @@ def update_model_card_data(
 
     Args:
         model: A UniMR model.
-        model_id: What the usage snippets load: a Hub id (``"org/name"``, also set as the card's ``model_id``) or a
-            local folder.
+        model_id: The Hub id (``"org/name"``) the model is published under: the card's ``model_id``, and what the
+            usage snippets load unless ``local_path`` is given.
+        local_path: A local folder the usage snippets load instead (the folder the model is about to be saved to).
         metrics: Measured metrics, ``{"name": value}`` or ``{"split": {"name": value}}``; rendered as a table.
         training: Markdown describing how the model was trained.
         languages: ISO codes for the card's ``language`` metadata.
@@ -446,6 +491,9 @@ def update_model_card_data(
 
     Returns:
         The model's card data (now a :class:`UniMRModelCardData`).
+
+    Raises:
+        ValueError: ``model_id`` is not of the form ``"org/name"``.
 
     Example:
         ::
@@ -463,9 +511,11 @@ def update_model_card_data(
             f"model.model_card_data is a {type(data).__name__}; the st-unimr sections need a UniMRModelCardData"
         )
     if model_id is not None:
-        data.snippet_model_id = model_id
-        if _is_hub_id(model_id):
-            data.set_model_id(model_id)
+        if model_id.count("/") != 1 or model_id.startswith(("/", ".", "~")):
+            raise ValueError(f"model_id must be a Hub id 'org/name', got {model_id!r}; a local folder is local_path")
+        data.set_model_id(model_id)
+    if local_path is not None:
+        data.snippet_model_id = os.fspath(local_path)
     if metrics is not None:
         data.unimr_metrics = metrics
     if training is not None:
@@ -520,8 +570,16 @@ def render_model_card(
     data.save_dir = None
     model.model_card_data = data
     try:
+        # repo_id may be a Hub id or a local path (sentence-transformers' model_id, used in asset URLs, must be a
+        # Hub id).
         update_model_card_data(
-            model, model_id=repo_id, metrics=metrics, training=training, languages=languages, model_name=model_name
+            model,
+            model_id=repo_id if _is_hub_id(repo_id) else None,
+            local_path=None if _is_hub_id(repo_id) else repo_id,
+            metrics=metrics,
+            training=training,
+            languages=languages,
+            model_name=model_name,
         )
         return generate_model_card(model)
     finally:

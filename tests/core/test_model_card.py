@@ -89,8 +89,10 @@ def test_render_and_update_model_card_data(tiny_unimr, tmp_path):
     assert "| test | t2i_recall@10 | 0.5000 |" in card and "### Training Procedure\n\nTwo stages." in card
     assert "## Evaluation" in card and 'st_unimr.load("org/tiny")' in card and "- de" in card.split("---")[1]
     assert (tiny_unimr.model_card_data.unimr_metrics, tiny_unimr.model_card_data.tags) == before  # unchanged
-    update_model_card_data(tiny_unimr, model_id=str(tmp_path / "model"), metrics={"accuracy": 0.25})
-    assert tiny_unimr.model_card_data.model_id is None  # a local folder is no Hub id
+    with pytest.raises(ValueError, match="local_path"):
+        update_model_card_data(tiny_unimr, model_id=str(tmp_path / "model"))
+    update_model_card_data(tiny_unimr, local_path=tmp_path / "model", metrics={"accuracy": 0.25})
+    assert tiny_unimr.model_card_data.model_id is None
     folder = st_unimr.save(tiny_unimr, tmp_path / "model")
     card = (folder / "README.md").read_text()
     assert "|  | accuracy | 0.2500 |" in card and f'st_unimr.load("{folder}")' in card
@@ -113,6 +115,20 @@ def _training_data() -> DatasetDict:
     return DatasetDict({"text_pairs": pairs, "intents": intents})
 
 
+class _Recorder(torch.nn.Module):
+    """Like training's LossRecorder: observes a loss, marked transparent for the model card."""
+
+    transparent_in_model_card = True
+
+    def __init__(self, loss: torch.nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+        self.model = loss.model
+
+    def forward(self, sentence_features: list[dict[str, torch.Tensor]], labels: torch.Tensor) -> torch.Tensor:
+        return self.loss(sentence_features, labels)
+
+
 def test_trainer_checkpoints_and_the_trained_model_keep_sentence_transformers_training_sections(tiny_unimr, tmp_path):
     model = tiny_unimr
     args = SentenceTransformerTrainingArguments(
@@ -129,7 +145,10 @@ def test_trainer_checkpoints_and_the_trained_model_keep_sentence_transformers_tr
     )
     from st_unimr.losses.intent_classification_loss import IntentClassificationLoss
 
-    losses = {"text_pairs": MultipleNegativesRankingLoss(model), "intents": IntentClassificationLoss(model)}
+    losses = {
+        "text_pairs": _Recorder(MultipleNegativesRankingLoss(model)),
+        "intents": _Recorder(IntentClassificationLoss(model)),
+    }
     trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=_training_data(), loss=losses)
     assert torch.isfinite(torch.tensor(trainer.train().training_loss))
     checkpoint = tmp_path / "run" / "checkpoint-4"
