@@ -536,6 +536,7 @@ def render_model_card(
     training: str | None = None,
     languages: list[str] | None = None,
     model_name: str | None = None,
+    save_dir: str | os.PathLike | None = None,
 ) -> str:
     """Render the model card for a UniMR model: sentence-transformers' card with the st-unimr sections.
 
@@ -549,6 +550,8 @@ def render_model_card(
         training: Free text describing how the model was trained.
         languages: ISO codes for the card's ``language`` metadata.
         model_name: Title of the card; defaults to sentence-transformers' name for the model.
+        save_dir: The saved model folder the card goes into: sentence-transformers writes the images of the card's
+            dataset examples there (``assets/``). None: nothing is written, and image examples are shown as text.
 
     Returns:
         The card (Markdown with YAML metadata), as written to ``README.md``.
@@ -567,7 +570,7 @@ def render_model_card(
     # Fresh containers: the copy must not change the lists and dicts it shares with the model's card data.
     data.tags = list(adopted.tags)
     data.language = list(adopted.language or [])
-    data.save_dir = None
+    data.save_dir = None if save_dir is None else os.fspath(save_dir)
     model.model_card_data = data
     try:
         # repo_id may be a Hub id or a local path (sentence-transformers' model_id, used in asset URLs, must be a
