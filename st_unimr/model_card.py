@@ -230,7 +230,7 @@ class UniMRModelCardData(SentenceTransformerModelCardData):
             import st_unimr
             from st_unimr.model_card import UniMRModelCardData
 
-            model = st_unimr.load("outputs/default/final")
+            model = st_unimr.build_unimr(intents=["weather", "alarm"])
             model.model_card_data.unimr_metrics = {"test": {"t2i_recall@10": 0.61}}
             model.save("models/unimr")  # README.md: sentence-transformers' card with the st-unimr sections
     """
@@ -526,6 +526,11 @@ def update_model_card_data(
         data.model_name = model_name
     if license is not None:
         data.set_license(license)
+    # sentence-transformers copies the card a model was loaded with into its next save unless a trainer ran since
+    # (private `_model_card_text`, guarded in tests/core/test_private_api_guard.py): the values recorded here must
+    # reach that save, so the card is generated afresh.
+    if getattr(model, "_model_card_text", None) is not None:
+        model._model_card_text = None
     return data
 
 

@@ -279,8 +279,7 @@ def main(argv: list[str] | None = None) -> Path:
         training_text = _training_description(config, state)
         final_dir = output_dir / "final"
         # sentence-transformers writes the card inside the save (with its example images under assets/), from the
-        # card data the trainers filled, plus these st-unimr sections. The tag also makes it regenerate the card for a
-        # model resumed from a finished stage, instead of copying that stage's card.
+        # card data the trainers filled, plus these st-unimr sections.
         update_model_card_data(
             model,
             model_id=args.push_to_hub,
@@ -288,7 +287,6 @@ def main(argv: list[str] | None = None) -> Path:
             metrics=card_metrics,
             training=training_text,
         )
-        model.model_card_data.add_tags("generated_from_trainer")
         st_unimr.save(model, final_dir)
         records = {name: value.get("loss_records", []) for name, value in state["stages"].items()}
         plot_loss_curves(records, output_dir / "training_curves.png")

@@ -172,6 +172,14 @@ def test_trainer_checkpoints_and_the_trained_model_keep_sentence_transformers_tr
         run_card_snippets(folder)
 
 
+def test_values_recorded_on_a_loaded_model_reach_its_next_card(tiny_unimr, tmp_path):
+    st_unimr.save(tiny_unimr, tmp_path / "a")
+    model = st_unimr.load(str(tmp_path / "a"))
+    update_model_card_data(model, metrics={"test": {"t2t_recall@10": 0.75}}, training="Loaded, then described.")
+    card = (st_unimr.save(model, tmp_path / "b") / "README.md").read_text()
+    assert "| test | t2t_recall@10 | 0.7500 |" in card and "Loaded, then described." in card
+
+
 @pytest.mark.parametrize("loader", ["st_unimr", "sentence_transformers"])
 def test_resaving_a_loaded_model_keeps_a_card_whose_snippets_run(tiny_unimr, tmp_path, loader):
     st_unimr.save(tiny_unimr, tmp_path / "a")
