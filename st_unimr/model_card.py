@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 # replaces `model = SentenceTransformer("<this>"` with the real id.
 PLACEHOLDER_MODEL_ID = "sentence_transformers_model_id"
 
+_UNIMR_TAGS = ["st-unimr", "text-to-image", "intent-classification"]
 _QUERIES = ["please help me find a photo of a dog from last month"]
 _DOCUMENTS = [
     "A dog runs on the beach.",
@@ -216,8 +217,8 @@ class UniMRModelCardData(SentenceTransformerModelCardData):
 
     Args:
         snippet_model_id: What the usage snippets load: a Hub id or a local folder. None: ``model_id``, else
-            sentence-transformers' placeholder ``"sentence_transformers_model_id"`` (which its ``push_to_hub``
-            replaces with the repository id).
+            sentence-transformers' placeholder ``"sentence_transformers_model_id"`` (the Hub id or the folder's
+            path go there).
         unimr_metrics: Measured metrics, ``{"name": value}`` or ``{"split": {"name": value}}``; rendered as a table
             in the Evaluation section.
         training_description: Markdown describing how the model was trained (Training Details section).
@@ -242,9 +243,7 @@ class UniMRModelCardData(SentenceTransformerModelCardData):
             "sentence-similarity",
             "feature-extraction",
             "dense",
-            "st-unimr",
-            "text-to-image",
-            "intent-classification",
+            *_UNIMR_TAGS,
         ]
     )
     snippet_model_id: str | None = None
@@ -459,8 +458,9 @@ def adopt_model_card_data(model: SentenceTransformer) -> None:
         if not f.init and f.name not in ("template_path", "model"):
             setattr(adopted, f.name, getattr(current, f.name))
     adopted.model_id = current.model_id
-    if "dense" in current.tags:
-        adopted.add_tags(UniMRModelCardData().tags)
+    if current.task_name == SentenceTransformerModelCardData.task_name:  # sentence-transformers' generic default
+        adopted.task_name = UniMRModelCardData.task_name
+    adopted.add_tags(_UNIMR_TAGS)
     adopted.register_model(model)
     model.model_card_data = adopted
 

@@ -71,7 +71,7 @@ def test_a_model_loaded_by_sentence_transformers_alone_writes_the_unimr_card(tin
     st_unimr.save(tiny_unimr, tmp_path / "a")
     model = SentenceTransformer(str(tmp_path / "a"), trust_remote_code=True, model_card_data=None)
     assert type(model.model_card_data) is UniMRModelCardData  # adopted by the st_unimr modules' on_model_ready
-    assert "st-unimr" in model.model_card_data.tags
+    assert "st-unimr" in model.model_card_data.tags and "intent classification" in model.model_card_data.task_name
     model._model_card_text = None  # as after training: the card is generated, not copied from the loaded folder
     model.save(str(tmp_path / "b"))
     run_card_snippets(tmp_path / "b")
