@@ -28,8 +28,9 @@ def push_to_hub(
 ) -> str:
     """Upload a UniMR model to the Hub with a model card whose usage snippet is the real one.
 
-    The model is saved to a temporary folder (safetensors, with the ``st-unimr`` requirement in its config), the card
-    rendered from ``model_card.md`` is written as ``README.md``, and the folder is uploaded in one commit.
+    The model is saved to a temporary folder (safetensors, with the ``st-unimr`` requirement in its config), its card
+    (sentence-transformers' card with the st-unimr sections, see :func:`st_unimr.model_card.render_model_card`) is
+    written as ``README.md``, and the folder is uploaded in one commit.
 
     Args:
         model: The model to upload.
@@ -55,10 +56,14 @@ def push_to_hub(
     """
     api = HfApi(token=token)
     api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
-    card = render_model_card(model, repo_id, metrics=metrics, training=training, languages=languages)
     with tempfile.TemporaryDirectory() as tmp:
         # The atomic save also stops sentence-transformers from later writing card assets into this deleted folder.
-        folder = save(model, Path(tmp) / "model", model_card=card)
+        folder = save(model, Path(tmp) / "model", create_model_card=False)
+        # Rendered afresh (a loaded model would otherwise copy its old card), with the example images in the folder.
+        card = render_model_card(
+            model, repo_id, metrics=metrics, training=training, languages=languages, save_dir=folder
+        )
+        (folder / "README.md").write_text(card, encoding="utf8")
         commit = api.upload_folder(
             folder_path=str(folder),
             repo_id=repo_id,

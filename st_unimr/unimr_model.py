@@ -8,6 +8,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.modules import Router
 
 from st_unimr.errors import InvalidInputError, InvalidInputTypeError
+from st_unimr.model_card import UniMRModelCardData
 from st_unimr.validation import TASKS, check_task, check_truncate_dim, full_embedding_dimension, prepare_input
 
 __all__ = ["UniMRModel"]
@@ -38,6 +39,10 @@ class UniMRModel(SentenceTransformer):
             model.encode_query(["photos of my dog at the beach"], truncate_dim=128)
             model.encode_query(["ok", "\\ud800"])  # InvalidInputError: input 1 ... holds a lone surrogate ...
     """
+
+    # sentence-transformers' extension point for the card every save writes: its own card plus the st-unimr sections,
+    # with usage snippets that run (see st_unimr.model_card).
+    model_card_data_class = UniMRModelCardData
 
     @property
     def tasks(self) -> list[str]:

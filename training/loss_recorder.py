@@ -23,6 +23,9 @@ class LossRecorder(nn.Module):
         touch_all_parameters: Add a zero-weighted term over every trainable parameter (needed under DDP).
     """
 
+    # Only observes the loss: the model card names the wrapped loss instead (st_unimr.model_card.card_loss).
+    transparent_in_model_card = True
+
     def __init__(
         self, loss: nn.Module, name: str, records: list, step: Callable[[], int], touch_all_parameters: bool = False
     ) -> None:

@@ -29,7 +29,7 @@ from sentence_transformers import SentenceTransformer  # noqa: E402
 import st_unimr  # noqa: E402
 import st_unimr.data  # noqa: E402
 from st_unimr.errors import UniMRError  # noqa: E402
-from st_unimr.model_card import render_model_card  # noqa: E402
+from st_unimr.model_card import update_model_card_data  # noqa: E402
 from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module  # noqa: E402
 from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
 from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
@@ -278,10 +278,16 @@ def main(argv: list[str] | None = None) -> Path:
             card_metrics["untrained starting point (test)"] = headline(state["untrained"]["test"])
         training_text = _training_description(config, state)
         final_dir = output_dir / "final"
-        card = render_model_card(
-            model, args.push_to_hub or str(final_dir), metrics=card_metrics, training=training_text
+        # sentence-transformers writes the card inside the save (with its example images under assets/), from the
+        # card data the trainers filled, plus these st-unimr sections.
+        update_model_card_data(
+            model,
+            model_id=args.push_to_hub,
+            local_path=None if args.push_to_hub else final_dir,
+            metrics=card_metrics,
+            training=training_text,
         )
-        st_unimr.save(model, final_dir, model_card=card)
+        st_unimr.save(model, final_dir)
         records = {name: value.get("loss_records", []) for name, value in state["stages"].items()}
         plot_loss_curves(records, output_dir / "training_curves.png")
         write_json(metrics_path, state)

@@ -28,6 +28,18 @@ class PluginModuleMixin:
     :class:`~st_unimr.errors.InvalidCheckpointError` naming the file and the field.
     """
 
+    def on_model_ready(self, model: Any) -> None:
+        """Give the model the UniMR model card data (see :func:`st_unimr.model_card.adopt_model_card_data`).
+
+        sentence-transformers calls this hook once a model holding the module is built, however it was loaded: a
+        model from ``SentenceTransformer(..., trust_remote_code=True)`` then writes cards whose usage snippets pass
+        that flag and install the plugin, instead of a snippet that fails without them.
+        """
+        super().on_model_ready(model)
+        from st_unimr.model_card import adopt_model_card_data  # imports sentence-transformers' card machinery
+
+        adopt_model_card_data(model)
+
     def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
         os.makedirs(output_path, exist_ok=True)
         self.save_config(output_path)

@@ -7,9 +7,10 @@ from sentence_transformers import SentenceTransformer
 
 import st_unimr
 from st_unimr.modules.module_lookup import find_nlu_module
+from tests.card_snippets import python_blocks
 
 
-def test_push_then_load_from_the_hub(tiny_unimr, hub_server, tmp_path):
+def test_push_then_load_from_the_hub(tiny_unimr, hub_server, tmp_path, monkeypatch):
     with torch.no_grad():
         find_nlu_module(tiny_unimr).fusion_scale.fill_(0.5)
     texts = ["find a photo of a dog", "le chien de la photo"]
@@ -24,9 +25,15 @@ def test_push_then_load_from_the_hub(tiny_unimr, hub_server, tmp_path):
     assert "router_config.json" in stored and "README.md" in stored
     assert not any(name.endswith(".bin") for name in stored)
     card = stored["README.md"].decode()
-    assert "pip install st-unimr" in card and 'st_unimr.load("org/tiny-unimr")' in card
+    assert "pip install -U st-unimr" in card and 'st_unimr.load("org/tiny-unimr")' in card
+    assert 'SentenceTransformer("org/tiny-unimr", trust_remote_code=True)' in card
     assert "predict_intent" in card and "| test | t2i_recall@10 | 0.5000 |" in card
-    assert "$" not in card.split("```python")[0].split("---")[1]
+    assert "{{" not in card and "## Model Details" in card and "### Framework Versions" in card
+    # The uploaded card's snippets run as they stand, against the Hub (downloading into this test's folder).
+    monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", str(tmp_path / "cache-snippets"))
+    assert len(python_blocks(card)) == 2
+    for block in python_blocks(card):
+        exec(compile(block, "README.md", "exec"), {"__name__": "__card_snippet__"})
 
     for loaded in (
         st_unimr.load("org/tiny-unimr", cache_folder=str(tmp_path / "cache-a"), device="cpu"),

@@ -43,3 +43,12 @@ def test_trainer_checkpoint_hooks_exist():
     load = list(inspect.signature(SentenceTransformerTrainer._load_from_checkpoint).parameters)
     assert save[:3] == ["self", "output_dir", "state_dict"], f"Trainer._save is now {save}. {FIX_HINT}"
     assert load[:2] == ["self", "checkpoint_path"], f"Trainer._load_from_checkpoint is now {load}. {FIX_HINT}"
+
+
+def test_loaded_model_card_text_attribute_is_still_used():
+    source = inspect.getsource(SentenceTransformer._create_model_card)
+    assert "_model_card_text" in source, (
+        "SentenceTransformer._create_model_card no longer reads _model_card_text (the card a model was loaded with, "
+        "copied into its next save); st_unimr.model_card.update_model_card_data clears it so that recorded metrics "
+        f"reach the next card. Check how a loaded model's card is reused now. {FIX_HINT}"
+    )

@@ -11,6 +11,7 @@ import pytest
 
 import st_unimr
 from st_unimr.modules.module_lookup import find_nlu_module
+from tests.card_snippets import run_card_snippets
 from tests.conftest import _free_port as free_port
 from tests.training.conftest import REPO, run_train
 from training.config import ConfigError, load_config
@@ -32,6 +33,22 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     assert _text_transformer(st_unimr.load(str(out / "stage3" / "model"))).max_seq_length == 32
     card = (out / "final" / "README.md").read_text()
     assert "trained (test)" in card and "untrained starting point (test)" in card and "test_intents_accuracy" in card
+    # sentence-transformers' own card sections stay, beside the st-unimr ones, in every folder the run saves; every
+    # card's snippets run (a trainer checkpoint's through SentenceTransformer(..., trust_remote_code=True)).
+    checkpoint = sorted((out / "stage3").glob("checkpoint-*"), key=lambda path: int(path.name.split("-")[1]))[-1]
+    for folder in (out / "final", out / "stage3" / "model", checkpoint):
+        folder_card = (folder / "README.md").read_text()
+        for section in (
+            "### Training Datasets",
+            "### Training Hyperparameters",
+            "### Training Logs",
+            "pip install -U st-unimr",
+        ):
+            assert section in folder_card, f"{folder}: {section}"
+        run_card_snippets(folder)
+    assert "### Training Procedure" in card and "stage3:" in card
+    # The cards name the losses that train, not training's LossRecorder wrapper around them.
+    assert "LossRecorder" not in card and "<code>MatryoshkaLoss</code>" in card and "IntentClassificationLoss" in card
     metrics = json.loads((out / "training_metrics.json").read_text())
     assert set(metrics["stages"]) == {"stage1", "stage2", "stage3"}
     assert metrics["stages"]["stage3"]["datasets"] == {"image_text": 30, "text_pairs": 15, "intents": 36}
