@@ -94,9 +94,10 @@ def load_user_dataset(task: str, source: str | Path, holdout: float = 0.1) -> Da
     raw, where, base = _read(task, source)
     if task == "intents" and {"utt", "intent", "locale", "id"} <= set(_first(raw).column_names):
         raw = DatasetDict({split: rows for split, rows in from_massive(raw).items() if len(rows)})
-    columns = {split: _mapped(task, rows, where(split), base, source) for split, rows in raw.items()}
-    if "train" not in columns:
-        raise DataSourceError(f"{task} data", source, f"no train split (found {', '.join(raw) or 'none'})")
+    if "train" not in raw or len(raw["train"]) == 0:
+        raise DataSourceError(f"{task} data", source, f"no rows to train on (splits: {', '.join(raw) or 'none'})")
+    # An empty dev or test split counts as missing: it is held out of train like an absent one.
+    columns = {split: _mapped(task, rows, where(split), base, source) for split, rows in raw.items() if len(rows)}
     missing = [split for split in ("dev", "test") if split not in columns]
     if missing:
         columns.update(_hold_out(columns, missing, holdout, task, source))
