@@ -176,3 +176,30 @@ def test_a_hub_dataset_id_loads_through_the_hub_client(hub_server, tmp_path):
     assert any(request.startswith("GET /datasets/org/my-intents/resolve/") for request in hub_server.requests)
     with pytest.raises(DataSourceError, match=r"intents data: org/nothing-here: could not be read"):
         load_user_dataset("intents", "org/nothing-here")
+
+
+def test_massive_layout_goes_through_from_massive(tmp_path):
+    features = Features(
+        {
+            "id": Value("string"),
+            "locale": Value("string"),
+            "partition": Value("string"),
+            "intent": ClassLabel(names=["alarm_set", "weather_query"]),
+            "utt": Value("string"),
+        }
+    )
+    rows = {
+        "id": [str(i // 2) for i in range(12)],  # the translations of one utterance share an id
+        "locale": ["de-DE", "fr-FR"] * 6,
+        "partition": ["train"] * 12,
+        "intent": [0, 0, 1, 1] * 3,
+        "utt": [f"utterance {i}" for i in range(12)],
+    }
+    DatasetDict({"train": Dataset.from_dict(rows, features=features)}).save_to_disk(str(tmp_path / "massive"))
+    data = load_user_dataset("intents", tmp_path / "massive")
+    train = data["train"]
+    assert set(train["intent"]) <= {"alarm_set", "weather_query"} and set(train["lang"]) == {"de", "fr"}
+    assert all(template.startswith("massive:") for template in train["template_id"])
+    # A MASSIVE id (an utterance and its translations) is held out whole.
+    held_out = {t for split in ("dev", "test") for t in data[split]["template_id"]}
+    assert held_out and not held_out & set(train["template_id"])
