@@ -51,7 +51,8 @@ BUNDLE = "bundle"
 
 def data_sources(config: DataConfig, name: str) -> list[str]:
     """Where the task's rows come from: :data:`BUNDLE` and / or the user's paths and Hub ids, in order."""
-    return list(config.datasets.get(name, [BUNDLE]))
+    sources = config.datasets.get(name, [BUNDLE])
+    return [sources] if isinstance(sources, str) else list(sources)
 
 
 def uses_bundle(config: DataConfig, name: str) -> bool:

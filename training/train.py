@@ -179,7 +179,7 @@ def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks:
 
             if split == "dev":
                 metrics.update(real_photo_metrics(model))
-            else:
+            elif uses_bundle(config.data, "image_text"):  # per domain of the embedded images (emoji, flags, ...)
                 metrics.update(in_domain_metrics(model, split=split))
     logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline(metrics)}")
     return {key: float(value) for key, value in metrics.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,8 @@ def test_a_hub_dataset_id_loads_through_the_hub_client(hub_server, tmp_path):
     Dataset.from_dict({"utterance": ["alarm at 7", "some jazz"], "label": [0, 1]}, features=features).to_parquet(
         str(folder / "validation-00000-of-00001.parquet")
     )
+    # A new revision on every run, so the client downloads it instead of answering from its cache.
+    (tmp_path / "upload" / "README.md").write_text(f"run {uuid.uuid4()}\n")
     api = HfApi()
     api.create_repo("org/my-intents", repo_type="dataset")
     api.upload_folder(folder_path=str(tmp_path / "upload"), repo_id="org/my-intents", repo_type="dataset")

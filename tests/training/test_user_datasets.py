@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,8 @@ def test_own_intents_from_the_hub_beside_the_bundle(fixture_home, hub_server, tm
     folder = tmp_path / "upload" / "data"
     folder.mkdir(parents=True)
     Dataset.from_json(str(intents)).to_parquet(str(folder / "train-00000-of-00001.parquet"))
+    # A new revision on every run, so the client downloads it instead of answering from its cache.
+    (folder.parent / "README.md").write_text(f"run {uuid.uuid4()}\n")
     HfApi().create_repo("org/own-intents", repo_type="dataset")
     HfApi().upload_folder(folder_path=str(tmp_path / "upload"), repo_id="org/own-intents", repo_type="dataset")
     out = tmp_path / "run"
@@ -101,6 +104,31 @@ def test_own_intents_from_the_hub_beside_the_bundle(fixture_home, hub_server, tm
     model = st_unimr.load(str(out / "final"))
     assert find_nlu_module(model).labels == [*BUNDLE_INTENTS, *sorted(USER_INTENTS)]
     assert any(request.startswith("GET /datasets/org/own-intents/resolve/") for request in hub_server.requests)
+
+
+def test_own_images_with_captions_train_the_image_route(fixture_home, tmp_path):
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    rows = []
+    for i, (word, colour) in enumerate([("red", (220, 20, 20)), ("blue", (20, 20, 220))] * 12):
+        Image.new("RGB", (24, 24), tuple(min(255, c + 3 * i) for c in colour)).save(tmp_path / "images" / f"{i}.png")
+        rows += [{"image": f"images/{i}.png", "text": f"a {word} photo {i}"}]
+    captions = write_jsonl(tmp_path / "captions.jsonl", rows)
+    out = tmp_path / "run"
+    result = run_train(
+        fixture_home,
+        "--config", QUICK,
+        "--output-dir", str(out),
+        "--dataset", f"image_text={captions}",
+        "--only-task", "image_text",
+        "--set", "evaluate_untrained=false",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    # 24 images, 10% held out for dev and for test (one caption each: the image is the group).
+    assert metrics["stages"]["stage3"]["datasets"] == {"image_text": 20}
+    assert "test_t2i_cosine_recall@10" in metrics["test"]
 
 
 def test_bad_user_data_stops_the_cli_naming_file_row_and_column(fixture_home, tmp_path):
