@@ -1,7 +1,8 @@
 """A Hub-compatible HTTP server on loopback, for push -> load round trips through the real huggingface_hub client.
 
 It answers the endpoints huggingface_hub uses for create_repo, upload_folder (every file uploaded "regular", inline
-base64, so no LFS or xet), repo info / file listing and file downloads. Models only, one branch per repo.
+base64, so no LFS or xet), repo info / file listing and file downloads, for models and datasets (kept in ``repos``
+as ``datasets/<id>``), one branch per repo.
 """
 
 from __future__ import annotations
@@ -118,19 +119,19 @@ class _Handler(BaseHTTPRequestHandler):
         parsed = urlparse(self.path)
         path = unquote(parsed.path)
         self.hub.requests.append(f"{self.command} {path}")
-        match = re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/([^/]+))?", path)
+        match = re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+)(?:/revision/([^/]+))?", path)
         if match:
-            repo = self.hub.repos.get(match.group(1))
-            return self._not_found(head=head) if repo is None else self._json(200, self._model_info(match[1], repo))
-        match = re.fullmatch(r"/api/models/([^/]+/[^/]+)/tree/([^/]+)(?:/(.*))?", path)
+            repo = self.hub.repos.get(_key(match[1], match[2]))
+            return self._not_found(head=head) if repo is None else self._json(200, self._model_info(match[2], repo))
+        match = re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+)/tree/([^/]+)(?:/(.*))?", path)
         if match:
-            repo = self.hub.repos.get(match.group(1))
+            repo = self.hub.repos.get(_key(match[1], match[2]))
             if repo is None:
                 return self._not_found(head=head)
-            prefix = (match.group(3) or "").strip("/")
+            prefix = (match.group(4) or "").strip("/")
             recursive = parse_qs(parsed.query).get("recursive", ["false"])[0].lower() == "true"
             return self._json(200, _tree(repo, prefix, recursive))
-        match = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
+        match = re.fullmatch(r"/((?:datasets/)?[^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
         if match:
             repo = self.hub.repos.get(match.group(1))
             if repo is None:
@@ -156,18 +157,20 @@ class _Handler(BaseHTTPRequestHandler):
             )
             if "/" not in repo_id:
                 repo_id = f"user/{repo_id}"
+            if payload.get("type") == "dataset":
+                repo_id = f"datasets/{repo_id}"
             if repo_id in self.hub.repos:
                 return self._json(409, {"error": "You already created this model repo", "url": ""})
             self.hub.repos[repo_id] = _Repo()
             return self._json(200, {"url": f"{self.hub.url}/{repo_id}", "name": repo_id})
-        match = re.fullmatch(r"/api/models/([^/]+/[^/]+)/preupload/([^/]+)", path)
+        match = re.fullmatch(r"/api/(?:models|datasets)/([^/]+/[^/]+)/preupload/([^/]+)", path)
         if match:
             files = json.loads(body)["files"]
             answer = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]
             return self._json(200, {"files": answer})
-        match = re.fullmatch(r"/api/models/([^/]+/[^/]+)/commit/([^/]+)", path)
+        match = re.fullmatch(r"/api/(models|datasets)/([^/]+/[^/]+)/commit/([^/]+)", path)
         if match:
-            repo = self.hub.repos.get(match.group(1))
+            repo = self.hub.repos.get(_key(match[1], match[2]))
             if repo is None:
                 return self._not_found()
             files, deleted = {}, []
@@ -183,9 +186,14 @@ class _Handler(BaseHTTPRequestHandler):
                 elif item.get("key") == "lfsFile":
                     return self._json(400, {"error": "LFS uploads are not supported by this test server"})
             sha = repo.commit(files, deleted)
-            url = f"{self.hub.url}/{match.group(1)}/commit/{sha}"
+            url = f"{self.hub.url}/{_key(match[1], match[2])}/commit/{sha}"
             return self._json(200, {"commitUrl": url, "commitOid": sha, "pullRequestUrl": None})
         self._not_found()
+
+
+def _key(kind: str, repo_id: str) -> str:
+    """Where a repo is kept in ``HubServer.repos``: models by id, datasets as ``datasets/<id>``."""
+    return repo_id if kind == "models" else f"datasets/{repo_id}"
 
 
 def _tree(repo: _Repo, prefix: str, recursive: bool) -> list[dict]:

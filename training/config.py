@@ -13,10 +13,7 @@ import yaml
 
 from st_unimr.errors import ConfigError
 
-#: What stage 3 can train on: the three tasks of the paper, and search requests paired with images / documents.
-STAGE3_TASKS = ("image_text", "text_pairs", "intents", "requests_image", "requests_text")
-
-__all__ = ["STAGE3_TASKS", "ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
+__all__ = ["ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
 
 
 @dataclass
@@ -40,7 +37,15 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    """How many rows of each embedded dataset to use. Row caps pick whole concepts / templates deterministically."""
+    """Where each task's data comes from, and how many rows of each embedded dataset to use. Row caps pick whole
+    concepts / templates deterministically; they cut the embedded data only (the user's datasets train in full)."""
+
+    # task -> its data: "bundle" (the embedded dataset), local paths (JSONL, CSV, TSV, Parquet, a save_to_disk or
+    # data-file folder) and Hub dataset ids ("org/name" or "org/name:config"), one or a list. A task without an entry
+    # trains on the bundle. `--dataset TASK=PATH_OR_HUB_ID` replaces a task's entry, `--dataset TASK+=...` adds to it.
+    datasets: dict[str, str | list[str]] = field(default_factory=dict)
+    # a user's dataset without a dev / test split: this share of its groups is held out for each
+    holdout: float = 0.1
 
     image_text_train_concepts: int | None = 600
     image_text_rows_per_concept: int = 5
@@ -204,6 +209,14 @@ def _check_type(value: Any, hint: Any, key: str, source: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{source}: {key} must be a string, got {value!r}")
         return value
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {key} must be a mapping, got {value!r}")
+        key_hint, value_hint = typing.get_args(hint) or (Any, Any)
+        return {
+            _check_type(name, key_hint, key, source): _check_type(item, value_hint, f"{key}.{name}", source)
+            for name, item in value.items()
+        }
     if origin is list:
         if not isinstance(value, list):
             raise ConfigError(f"{source}: {key} must be {_describe(hint)}, got {value!r}")
@@ -212,11 +225,21 @@ def _check_type(value: Any, hint: Any, key: str, source: str) -> Any:
     return value
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
-    """Read a YAML config, apply ``section.key=value`` overrides, and validate it.
+def load_config(
+    path: str | Path, overrides: list[str] | None = None, datasets: list[str] | None = None
+) -> TrainConfig:
+    """Read a YAML config, apply ``section.key=value`` overrides and ``--dataset`` options, and validate it.
+
+    Args:
+        path: The YAML file.
+        overrides: ``section.key=value`` strings (values read as YAML).
+        datasets: ``TASK=PATH_OR_HUB_ID`` (the task's data becomes that, with every further ``TASK=`` for the same
+            task added) or ``TASK+=PATH_OR_HUB_ID`` (added to the task's data: the bundle, or what the config says).
+            ``bundle`` names the embedded data.
 
     Raises:
-        ConfigError: Unknown keys, wrong types or invalid values, naming the file and the key.
+        ConfigError: Unknown keys, wrong types or invalid values, naming the file and the key; a malformed
+            ``--dataset`` or one naming a task that takes no user data.
     """
     source = str(path)
     try:
@@ -236,6 +259,11 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainCo
         for parent in parents:
             target = target.setdefault(parent, {})
         target[leaf] = yaml.safe_load(value)
+    if datasets:
+        data = raw.setdefault("data", {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: data must be a mapping, got {type(data).__name__}")
+        data["datasets"] = _apply_dataset_options(data.get("datasets") or {}, datasets)
     top = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(raw) - top)
     if unknown:
@@ -250,14 +278,59 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainCo
     return config
 
 
+def _apply_dataset_options(current: Any, options: list[str]) -> Any:
+    """``data.datasets`` after the ``--dataset`` options (see :func:`load_config`)."""
+    from training.task_registry import user_data_task_names
+
+    if not isinstance(current, dict):
+        return current  # the type check names it
+    result = {task: [value] if isinstance(value, str) else list(value) for task, value in current.items()}
+    replaced: set[str] = set()
+    for option in options:
+        task, sep, value = option.partition("=")
+        task, add = (task[:-1], True) if task.endswith("+") else (task, False)
+        task = task.strip()
+        if not sep or not task or not value.strip():
+            raise ConfigError(f"--dataset {option!r} must look like TASK=PATH_OR_HUB_ID or TASK+=PATH_OR_HUB_ID")
+        if task not in user_data_task_names():
+            raise ConfigError(
+                f"--dataset {option!r}: unknown task {task!r}; tasks that take your data: "
+                f"{', '.join(user_data_task_names())}"
+            )
+        if add:
+            result[task] = [*result.get(task, ["bundle"]), value.strip()]
+        elif task in replaced:
+            result[task].append(value.strip())
+        else:
+            result[task] = [value.strip()]
+            replaced.add(task)
+    return result
+
+
 def _validate(config: TrainConfig, source: str) -> None:
     if config.model.fusion not in ("gated", "none"):
         raise ConfigError(f"{source}: model.fusion must be 'gated' or 'none', got {config.model.fusion!r}")
     if config.stage1.finetune not in ("full", "lora"):
         raise ConfigError(f"{source}: stage1.finetune must be 'full' or 'lora', got {config.stage1.finetune!r}")
-    bad_tasks = sorted(set(config.stage3.tasks) - set(STAGE3_TASKS))
+    from training.task_registry import stage3_task_names, user_data_task_names
+
+    bad_tasks = sorted(set(config.stage3.tasks) - set(stage3_task_names()))
     if bad_tasks or not config.stage3.tasks:
-        raise ConfigError(f"{source}: stage3.tasks must be a non-empty subset of {', '.join(STAGE3_TASKS)}")
+        raise ConfigError(f"{source}: stage3.tasks must be a non-empty subset of {', '.join(stage3_task_names())}")
+    datasets = {}
+    for task, value in config.data.datasets.items():
+        if task not in user_data_task_names():
+            raise ConfigError(
+                f"{source}: data.datasets.{task}: unknown task {task!r}; tasks that take your data: "
+                f"{', '.join(user_data_task_names())}"
+            )
+        sources = [value] if isinstance(value, str) else list(value)
+        if not sources or any(not item.strip() for item in sources):
+            raise ConfigError(f"{source}: data.datasets.{task} must name at least one source, none of them empty")
+        datasets[task] = [item.strip() for item in sources]
+    config.data.datasets = datasets
+    if not 0 < config.data.holdout < 0.5:
+        raise ConfigError(f"{source}: data.holdout must be in (0, 0.5), got {config.data.holdout}")
     if config.stage3.sampler not in ("round_robin", "proportional"):
         raise ConfigError(f"{source}: stage3.sampler must be 'round_robin' or 'proportional'")
     minimums = {

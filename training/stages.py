@@ -16,23 +16,22 @@ import transformers
 from datasets import Dataset, DatasetDict
 from peft import PeftModel
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
+from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss
 
-from st_unimr.losses import ImageTextLoss, IntentClassificationLoss, SlotIntentLoss
-from st_unimr.modules.module_lookup import find_nlu_module
 from training.config import StageConfig, TrainConfig
 from training.lora import add_lora, load_lora_state, merge_lora, save_lora_state
 from training.loss_recorder import LossRecorder
-from training.stage_data import (
-    image_text_train,
-    nlu_train,
-    requests_image_train,
-    requests_text_train,
-    text_pairs_train,
-)
+from training.task_registry import TASKS
 from training.trainable import set_trainable
 
-__all__ = ["last_complete_checkpoint", "learning_rate_mapping", "run_stage", "warmup_arguments", "write_json"]
+__all__ = [
+    "STAGE_TASKS",
+    "last_complete_checkpoint",
+    "learning_rate_mapping",
+    "run_stage",
+    "warmup_arguments",
+    "write_json",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -57,19 +56,13 @@ def _prompts(model: SentenceTransformer) -> dict[str, str]:
     return {key: value for key, value in {"query": query, "document": document, "text": query}.items() if value}
 
 
+#: What stages 1 and 2 train on; stage 3 trains on ``stage3.tasks``.
+STAGE_TASKS = {1: ["text_pairs"], 2: ["intents"]}
+
+
 def _stage_datasets(stage: int, config: TrainConfig, model: SentenceTransformer) -> dict[str, Dataset]:
-    if stage == 1:
-        return {"text_pairs": text_pairs_train(config.data)}
-    if stage == 2:
-        return {"intents": nlu_train(config.data, model)}
-    builders = {
-        "image_text": image_text_train,
-        "text_pairs": text_pairs_train,
-        "intents": lambda data: nlu_train(data, model),
-        "requests_image": requests_image_train,
-        "requests_text": requests_text_train,
-    }
-    return {name: builders[name](config.data) for name in config.stage3.tasks}
+    names = STAGE_TASKS.get(stage, config.stage3.tasks)
+    return {name: TASKS[name].train(config.data, model) for name in names}
 
 
 def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, names: list[str]) -> dict[str, Any]:
@@ -80,26 +73,8 @@ def _losses(stage: int, model: SentenceTransformer, stage_config: StageConfig, n
     dims = [d for d in stage_config.matryoshka_dims if d <= dimension] or [dimension]
     losses = {}
     for name in names:
-        if name == "intents" and find_nlu_module(model).slot_tags is not None:
-            losses[name] = SlotIntentLoss(model, slot_weight=stage_config.slot_weight)
-            continue
-        if name == "intents":
-            losses[name] = IntentClassificationLoss(model)
-            continue
-        if name in ("image_text", "requests_image") and (
-            stage_config.image_uniformity_weight
-            or stage_config.image_prototype_anchor
-            or not stage_config.image_text_text_gradient
-        ):
-            loss = ImageTextLoss(
-                model,
-                uniformity_weight=stage_config.image_uniformity_weight,
-                prototype_anchor_weight=stage_config.image_prototype_anchor,
-                text_gradient=stage_config.image_text_text_gradient,
-            )
-        else:
-            loss = MultipleNegativesRankingLoss(model)
-        if stage == 1 or (stage == 3 and dims != [dimension]):
+        loss = TASKS[name].loss(model, stage_config)
+        if TASKS[name].contrastive and (stage == 1 or (stage == 3 and dims != [dimension])):
             # ImageTextLoss embeds through model(...), which MatryoshkaLoss truncates per dimension; its prototype
             # anchor (no embeddings involved) is then counted once per dimension, like the ranking term.
             loss = MatryoshkaLoss(model, loss, matryoshka_dims=dims)

