@@ -158,11 +158,11 @@ class ConfigError(UniMRError, ValueError):
     Example:
         ::
 
-            from training.config import load_config
+            from st_unimr.training.config import load_config
             from st_unimr.errors import ConfigError
 
             try:
-                load_config("training/configs/quick.yaml", ["stage3.save_steps=0"])
+                load_config("quick", ["stage3.save_steps=0"])
             except ConfigError as err:
                 print(err)
     """

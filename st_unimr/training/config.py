@@ -1,4 +1,5 @@
-"""The training configuration: YAML files in training/configs/, validated into dataclasses."""
+"""The training configuration: YAML files (the packaged ones in ``st_unimr/training/configs/``), validated into
+dataclasses."""
 
 from __future__ import annotations
 
@@ -13,7 +14,22 @@ import yaml
 
 from st_unimr.errors import ConfigError
 
-__all__ = ["ConfigError", "DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "load_config"]
+__all__ = [
+    "CONFIG_DIR",
+    "ConfigError",
+    "DataConfig",
+    "ModelConfig",
+    "StageConfig",
+    "TrainConfig",
+    "load_config",
+    "packaged_configs",
+    "resolve_config_path",
+]
+
+#: The configs that ship with the package (``default``, ``quick``, ``full``): ``--config NAME`` finds them anywhere.
+CONFIG_DIR = Path(__file__).parent / "configs"
+#: Where the configs lived in the repository before they moved into the package; paths into it still resolve.
+_LEGACY_CONFIG_PARTS = ("training", "configs")
 
 
 @dataclass
@@ -225,13 +241,60 @@ def _check_type(value: Any, hint: Any, key: str, source: str) -> Any:
     return value
 
 
+def packaged_configs() -> list[str]:
+    """The names of the configs that ship with the package, for ``--config NAME``.
+
+    Example:
+        ::
+
+            from st_unimr.training.config import packaged_configs
+
+            print(packaged_configs())  # ['default', 'full', 'quick']
+    """
+    return sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """The YAML file ``path`` names: an existing file first, else a packaged config.
+
+    A bare name (``quick``, ``quick.yaml``) names a packaged config, so a pip-installed package trains without a
+    repository checkout. ``training/configs/NAME.yaml``, where the configs lived before they moved into the package,
+    resolves to the packaged ``NAME.yaml`` as long as no such file exists, so commands written for it keep working.
+
+    Args:
+        path: A file path or a packaged config's name.
+
+    Returns:
+        The file to read (``path`` itself when it names nothing known: reading it then reports it missing).
+
+    Example:
+        ::
+
+            from st_unimr.training.config import resolve_config_path
+
+            resolve_config_path("quick")                          # .../st_unimr/training/configs/quick.yaml
+            resolve_config_path("training/configs/quick.yaml")    # the same file, from a repository checkout
+            resolve_config_path("my.yaml")                        # Path("my.yaml")
+    """
+    given = Path(path)
+    if given.is_file():
+        return given
+    packaged = CONFIG_DIR / (given.name if given.suffix == ".yaml" else f"{given.name}.yaml")
+    bare = given.parent == Path(".")
+    legacy = given.parent.parts[-2:] == _LEGACY_CONFIG_PARTS
+    if (bare or legacy) and packaged.is_file():
+        return packaged
+    return given
+
+
 def load_config(
     path: str | Path, overrides: list[str] | None = None, datasets: list[str] | None = None
 ) -> TrainConfig:
     """Read a YAML config, apply ``section.key=value`` overrides and ``--dataset`` options, and validate it.
 
     Args:
-        path: The YAML file.
+        path: The YAML file, or a packaged config's name (``default``, ``quick``, ``full``; see
+            :func:`resolve_config_path`).
         overrides: ``section.key=value`` strings (values read as YAML).
         datasets: ``TASK=PATH_OR_HUB_ID`` (the task's data becomes that, with every further ``TASK=`` for the same
             task added) or ``TASK+=PATH_OR_HUB_ID`` (added to the task's data: the bundle, or what the config says).
@@ -241,11 +304,14 @@ def load_config(
         ConfigError: Unknown keys, wrong types or invalid values, naming the file and the key; a malformed
             ``--dataset`` or one naming a task that takes no user data.
     """
+    path = resolve_config_path(path)
     source = str(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf8")) or {}
+        raw = yaml.safe_load(path.read_text(encoding="utf8")) or {}
     except FileNotFoundError as exc:
-        raise ConfigError(f"Config file not found: {source}") from exc
+        raise ConfigError(
+            f"Config file not found: {source} (packaged configs, by name: {', '.join(packaged_configs())})"
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -280,7 +346,7 @@ def load_config(
 
 def _apply_dataset_options(current: Any, options: list[str]) -> Any:
     """``data.datasets`` after the ``--dataset`` options (see :func:`load_config`)."""
-    from training.task_registry import user_data_task_names
+    from st_unimr.training.task_registry import user_data_task_names
 
     if not isinstance(current, dict):
         return current  # the type check names it
@@ -312,7 +378,7 @@ def _validate(config: TrainConfig, source: str) -> None:
         raise ConfigError(f"{source}: model.fusion must be 'gated' or 'none', got {config.model.fusion!r}")
     if config.stage1.finetune not in ("full", "lora"):
         raise ConfigError(f"{source}: stage1.finetune must be 'full' or 'lora', got {config.stage1.finetune!r}")
-    from training.task_registry import stage3_task_names, user_data_task_names
+    from st_unimr.training.task_registry import stage3_task_names, user_data_task_names
 
     bad_tasks = sorted(set(config.stage3.tasks) - set(stage3_task_names()))
     if bad_tasks or not config.stage3.tasks:

@@ -6,8 +6,8 @@ import torch
 from sentence_transformers import SentenceTransformer
 
 from st_unimr.modules.module_lookup import find_image_encoder
-from training.config import TrainConfig
-from training.stage_data import image_text_train
+from st_unimr.training.config import TrainConfig
+from st_unimr.training.stage_data import image_text_train
 
 __all__ = ["fit_domain_gate"]
 

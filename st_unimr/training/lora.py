@@ -13,7 +13,7 @@ from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dic
 from safetensors.torch import load_file, save_file
 from sentence_transformers import SentenceTransformer
 
-from training.trainable import _text_transformer
+from st_unimr.training.trainable import _text_transformer
 
 __all__ = ["ADAPTER_FILE", "add_lora", "load_lora_state", "merge_lora", "save_lora_state"]
 

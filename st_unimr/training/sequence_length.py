@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sentence_transformers import SentenceTransformer
 
-from training.trainable import _text_transformer
+from st_unimr.training.trainable import _text_transformer
 
 __all__ = ["full_max_seq_length", "max_seq_length"]
 

@@ -23,7 +23,7 @@ from st_unimr.evaluation import (
 )
 from st_unimr.modules.module_lookup import find_nlu_module
 from st_unimr.nlu.token_alignment import as_span_list, slot_intent_labels
-from training.config import DataConfig
+from st_unimr.training.config import DataConfig
 
 __all__ = [
     "BUNDLE",
@@ -297,11 +297,11 @@ def evaluators(
     Args:
         config: The data section (caps, and the user's datasets beside or instead of the embedded ones).
         split: ``dev`` or ``test``.
-        tasks: Task names (see ``training.task_registry.TASKS``); each adds its evaluators.
+        tasks: Task names (see ``st_unimr.training.task_registry.TASKS``); each adds its evaluators.
         slot_tagging: Whether the model tags slots (the request evaluation then scores them).
         labels: The model's intent labels; None: :func:`intent_labels` (the model was built from this data).
     """
-    from training.task_registry import TASKS
+    from st_unimr.training.task_registry import TASKS
 
     result: dict = {}
     for name in tasks:

@@ -18,11 +18,11 @@ from peft import PeftModel
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss
 
-from training.config import StageConfig, TrainConfig
-from training.lora import add_lora, load_lora_state, merge_lora, save_lora_state
-from training.loss_recorder import LossRecorder
-from training.task_registry import TASKS
-from training.trainable import set_trainable
+from st_unimr.training.config import StageConfig, TrainConfig
+from st_unimr.training.lora import add_lora, load_lora_state, merge_lora, save_lora_state
+from st_unimr.training.loss_recorder import LossRecorder
+from st_unimr.training.task_registry import TASKS
+from st_unimr.training.trainable import set_trainable
 
 __all__ = [
     "STAGE_TASKS",

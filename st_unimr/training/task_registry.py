@@ -15,8 +15,8 @@ from st_unimr.data.schemas import FEATURES
 from st_unimr.data.user_data import USER_DATA_TASKS
 from st_unimr.losses import ImageTextLoss, IntentClassificationLoss, SlotIntentLoss
 from st_unimr.modules.module_lookup import find_nlu_module
-from training.config import DataConfig, StageConfig
-from training.stage_data import (
+from st_unimr.training.config import DataConfig, StageConfig
+from st_unimr.training.stage_data import (
     image_text_evaluators,
     image_text_train,
     intent_evaluators,

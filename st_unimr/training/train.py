@@ -1,18 +1,20 @@
 """Train UniMR in three stages on the embedded default data (or fine-tune your own model).
 
-    python training/train.py                                   # the default run: real offline models and data
-    python training/train.py --config training/configs/quick.yaml --output-dir outputs/quick
-    python training/train.py --resume                          # continue a killed run from its last checkpoint
-    torchrun --nproc_per_node 2 training/train.py --config ... # several processes (gloo on CPU)
+    st-unimr train                                   # the default run: real offline models and data
+    st-unimr train --config quick --output-dir outputs/quick    # a packaged config by name, or any YAML file
+    st-unimr train --resume                          # continue a killed run from its last checkpoint
+    torchrun --nproc_per_node 2 -m st_unimr.training --config ...   # several processes (gloo on CPU)
+
+From a repository checkout, ``python training/train.py ...`` is the same command.
 
 Ablations: --skip-stage1, --skip-stage2, --fusion none, --only-task image_text|text_pairs|intents|requests_image|...
 Any config key can be overridden with --set section.key=value (e.g. --set stage3.epochs=2).
 
 Your own data, per task (image_text, text_pairs, intents): a JSONL / CSV / TSV / Parquet file, a save_to_disk or
 data-file folder, or a Hub dataset id ("org/name", "org/name:config"):
-    python training/train.py --dataset text_pairs=pairs.jsonl --dataset intents=intents.csv \
+    st-unimr train --dataset text_pairs=pairs.jsonl --dataset intents=intents.csv \\
         --set stage3.tasks=[text_pairs,intents]             # only your data: no image_text
-    python training/train.py --dataset intents+=more_intents.jsonl   # the embedded intents and yours
+    st-unimr train --dataset intents+=more_intents.jsonl   # the embedded intents and yours
 """
 
 from __future__ import annotations
@@ -25,28 +27,27 @@ import sys
 import time
 from pathlib import Path
 
-# The script runs as `python training/train.py` from the repository root; make `training.*` importable then too.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
+import transformers
+from sentence_transformers import SentenceTransformer
 
-import torch  # noqa: E402
-import transformers  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
+import st_unimr
+import st_unimr.data
+from st_unimr.errors import UniMRError
+from st_unimr.model_card import update_model_card_data
+from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module
+from st_unimr.saving import remove_stale_temp_folders
+from st_unimr.training.config import ConfigError, TrainConfig, load_config, packaged_configs
+from st_unimr.training.curves import plot_loss_curves
+from st_unimr.training.domain_gate import fit_domain_gate
+from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
+from st_unimr.training.stage_data import data_sources, evaluators, model_intents, uses_bundle
+from st_unimr.training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json
+from st_unimr.training.task_registry import TASKS, default_evaluation_tasks, stage3_task_names
+from st_unimr.training.trainable import _text_transformer
+from st_unimr.zero_shot import init_zero_shot_head
 
-import st_unimr  # noqa: E402
-import st_unimr.data  # noqa: E402
-from st_unimr.errors import UniMRError  # noqa: E402
-from st_unimr.model_card import update_model_card_data  # noqa: E402
-from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module  # noqa: E402
-from st_unimr.saving import remove_stale_temp_folders  # noqa: E402
-from st_unimr.zero_shot import init_zero_shot_head  # noqa: E402
-from training.config import ConfigError, TrainConfig, load_config  # noqa: E402
-from training.curves import plot_loss_curves  # noqa: E402
-from training.domain_gate import fit_domain_gate  # noqa: E402
-from training.sequence_length import full_max_seq_length, max_seq_length  # noqa: E402
-from training.stage_data import data_sources, evaluators, model_intents, uses_bundle  # noqa: E402
-from training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json  # noqa: E402
-from training.task_registry import TASKS, default_evaluation_tasks, stage3_task_names  # noqa: E402
-from training.trainable import _text_transformer  # noqa: E402
+__all__ = ["build_config", "build_model", "cli", "main", "parse_args"]
 
 logger = logging.getLogger("st_unimr.train")
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
@@ -54,9 +55,22 @@ DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.yaml"
 REQUEST_TASK = "requests"
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML config (default: %(default)s)")
+def parse_args(argv: list[str] | None = None, prog: str | None = None) -> argparse.Namespace:
+    """The training command line (``st-unimr train``, ``python training/train.py``); ``prog`` names it in the help.
+
+    Example:
+        ::
+
+            args = parse_args(["--config", "quick", "--output-dir", "outputs/quick"])
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG.stem,
+        help=f"YAML config file, or a packaged config by name ({', '.join(packaged_configs())}; default: %(default)s)",
+    )
     parser.add_argument("--output-dir", help="Where checkpoints, metrics and the final model go")
     parser.add_argument("--resume", action="store_true", help="Continue from the last checkpoint of the run")
     parser.add_argument("--push-to-hub", metavar="ORG/NAME", help="Upload the final model with its model card")
@@ -227,8 +241,24 @@ def barrier() -> None:
         torch.distributed.barrier()
 
 
-def main(argv: list[str] | None = None) -> Path:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
+    """Run the training command line; returns the final model's folder.
+
+    Args:
+        argv: The options (``None``: ``sys.argv[1:]``).
+        prog: The command's name in help and usage (``None``: the script's).
+
+    Raises:
+        UniMRError: Deliberate errors (bad data, a broken checkpoint) naming their input; :func:`cli` prints them.
+
+    Example:
+        ::
+
+            from st_unimr.training.train import main
+
+            final = main(["--config", "quick", "--output-dir", "outputs/quick"])
+    """
+    args = parse_args(argv, prog=prog)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stdout)
     transformers.logging.set_verbosity_warning()
     # The evaluators print every metric of every call; the summaries below are what a training log needs.
@@ -341,7 +371,7 @@ def main(argv: list[str] | None = None) -> Path:
 
 
 def _training_description(config: TrainConfig, state: dict) -> str:
-    lines = [f"Trained with `python training/train.py` (st-unimr), seed {config.seed}.", ""]
+    lines = [f"Trained with `st-unimr train` (st-unimr {st_unimr.__version__}), seed {config.seed}.", ""]
     for name, result in state["stages"].items():
         lines.append(
             f"- {name}: datasets {result['datasets']}, {result['steps']} steps, "
@@ -368,9 +398,21 @@ def _training_description(config: TrainConfig, state: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
+def cli(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """:func:`main` for a shell: deliberate errors become one ``error: ...`` line and exit status 1.
+
+    Example:
+        ::
+
+            raise SystemExit(cli(["--config", "quick", "--output-dir", "outputs/quick"], prog="st-unimr train"))
+    """
     try:
-        main()
+        main(argv, prog=prog)
     except UniMRError as exc:
         # Deliberate errors (bad config, empty data, bad checkpoint) name their input: no traceback needed.
         raise SystemExit(f"error: {exc}") from None
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -6,9 +6,9 @@ import mteb
 import pytest
 
 import st_unimr
-from evaluation.models import ModelSpec, parse_models
-from evaluation.report import write_report
-from evaluation.run import run_evaluation
+from st_unimr.evaluation.suite.models import ModelSpec, parse_models
+from st_unimr.evaluation.suite.report import write_report
+from st_unimr.evaluation.suite.run import run_evaluation
 from st_unimr.mteb import UniMREncoder, UniMRIntentClassification, UniMRTextToImageRetrieval
 from st_unimr.mteb.intent_rich_templates import TEMPLATES, template_language, wrap_caption
 from st_unimr.mteb.languages import mteb_language

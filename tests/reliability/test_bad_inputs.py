@@ -50,7 +50,7 @@ def test_every_error_is_one_family_and_its_natural_builtin():
     from st_unimr.data import DatasetNotBuiltError, DataSourceError, EmptyDatasetError
     from st_unimr.loading import UnsafeModelError
     from st_unimr.modules.image_loading import ImageInputError as ReExported
-    from training.config import ConfigError
+    from st_unimr.training.config import ConfigError
 
     for cls in (DataSourceError, DatasetNotBuiltError, EmptyDatasetError, UnsafeModelError, ConfigError, ReExported):
         assert issubclass(cls, UniMRError), cls

@@ -8,10 +8,10 @@ import pytest
 from datasets import DatasetDict
 
 from st_unimr.errors import ConfigError, InvalidInputError
-from tests.training.conftest import REPO, run_train, write_bundle
-from training.config import load_config
+from st_unimr.training.config import CONFIG_DIR, load_config
+from tests.training.conftest import run_train, write_bundle
 
-QUICK_CONFIG = str(REPO / "training" / "configs" / "quick.yaml")
+QUICK_CONFIG = str(CONFIG_DIR / "quick.yaml")
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_an_empty_split_loads_instead_of_crashing_inside_datasets(home_with_an_e
 
 def test_training_names_the_empty_dataset(home_with_an_empty_split):
     from st_unimr.data import EmptyDatasetError
-    from training.config import DataConfig
-    from training.stage_data import evaluators, intents_train
+    from st_unimr.training.config import DataConfig
+    from st_unimr.training.stage_data import evaluators, intents_train
 
     with pytest.raises(EmptyDatasetError, match=r"dataset 'intents', split 'train', has 0 rows; rebuild it") as info:
         intents_train(DataConfig())
@@ -119,7 +119,7 @@ def test_unimr_tasks_builds_only_the_tasks_it_is_given(monkeypatch):
 @pytest.fixture()
 def evaluation_cli(monkeypatch, tmp_path):
     """evaluation/run.py's main with its tasks and the evaluation itself replaced by recorders."""
-    import evaluation.run as run
+    import st_unimr.evaluation.suite.run as run
     import st_unimr.mteb as unimr_mteb
 
     calls = {"built": [], "evaluated": []}
@@ -223,7 +223,7 @@ def test_values_that_fit_their_types_load():
 def test_warmup_ratio_reaches_the_scheduler_as_a_ratio(tmp_path, ratio, total, expected):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
-    from training.stages import warmup_arguments
+    from st_unimr.training.stages import warmup_arguments
 
     args = SentenceTransformerTrainingArguments(
         output_dir=str(tmp_path), use_cpu=True, report_to=[], **warmup_arguments(ratio)

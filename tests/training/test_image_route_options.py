@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from training.sequence_length import full_max_seq_length, max_seq_length
-from training.trainable import _text_transformer, set_trainable
+from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
+from st_unimr.training.trainable import _text_transformer, set_trainable
 
 
 def _trainable(module) -> bool:

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from training.lora import ADAPTER_FILE, add_lora, load_lora_state, merge_lora, save_lora_state
-from training.trainable import _text_transformer, set_trainable
+from st_unimr.training.lora import ADAPTER_FILE, add_lora, load_lora_state, merge_lora, save_lora_state
+from st_unimr.training.trainable import _text_transformer, set_trainable
 
 TEXTS = ["a red square", "ein hund am strand"]
 

@@ -12,8 +12,8 @@ from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, Mu
 from st_unimr.evaluation import MatryoshkaRecallEvaluator
 from st_unimr.losses import ImageTextLoss, IntentClassificationLoss
 from st_unimr.modules.module_lookup import find_image_encoder
-from training.config import StageConfig
-from training.stages import _losses
+from st_unimr.training.config import StageConfig
+from st_unimr.training.stages import _losses
 
 CAPTIONS = ["a red square", "a blue circle", "ein hund", "le chien"]
 COLOURS = [(200, 30, 30), (30, 30, 200), (30, 200, 30), (240, 240, 20)]

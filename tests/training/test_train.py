@@ -11,14 +11,14 @@ import pytest
 
 import st_unimr
 from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.training.config import CONFIG_DIR, ConfigError, load_config
+from st_unimr.training.train import build_config, parse_args
+from st_unimr.training.trainable import _text_transformer
 from tests.card_snippets import run_card_snippets
 from tests.conftest import _free_port as free_port
-from tests.training.conftest import REPO, run_train
-from training.config import ConfigError, load_config
-from training.train import build_config, parse_args
-from training.trainable import _text_transformer
+from tests.training.conftest import run_train
 
-QUICK = str(REPO / "training" / "configs" / "quick.yaml")
+QUICK = str(CONFIG_DIR / "quick.yaml")
 
 
 def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_path):
@@ -201,7 +201,7 @@ def test_numbers_in_exponent_notation_are_floats():
 
 
 def test_resume_skips_a_half_written_checkpoint(tmp_path):
-    from training.stages import last_complete_checkpoint
+    from st_unimr.training.stages import last_complete_checkpoint
 
     for step, complete in ((4, True), (8, True), (12, False)):
         folder = tmp_path / f"checkpoint-{step}"
@@ -246,7 +246,7 @@ def _pair_trainer(model, tmp_path, **arguments):
     from sentence_transformers import SentenceTransformerTrainingArguments
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from training.stages import _RankZeroSavingTrainer
+    from st_unimr.training.stages import _RankZeroSavingTrainer
 
     args = SentenceTransformerTrainingArguments(
         output_dir=str(tmp_path),
@@ -262,8 +262,8 @@ def _pair_trainer(model, tmp_path, **arguments):
 
 @pytest.mark.parametrize("fusion", ["gated", "none"])
 def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, fusion):
-    from training.config import StageConfig
-    from training.stages import learning_rate_mapping
+    from st_unimr.training.config import StageConfig
+    from st_unimr.training.stages import learning_rate_mapping
 
     model = tiny_unimr_factory(fusion=fusion)
     stage = StageConfig(learning_rate=1e-5, head_learning_rate=5e-4, fusion_learning_rate=1e-2)
@@ -283,8 +283,8 @@ def test_fusion_scale_gets_its_own_learning_rate(tiny_unimr_factory, tmp_path, f
 
 
 def test_content_fusion_scale_and_slot_tagger_learning_rates(tiny_unimr_factory, tmp_path):
-    from training.config import StageConfig
-    from training.stages import learning_rate_mapping
+    from st_unimr.training.config import StageConfig
+    from st_unimr.training.stages import learning_rate_mapping
 
     model = tiny_unimr_factory(slot_tagging=True)
     stage = StageConfig(learning_rate=1e-5, head_learning_rate=5e-4, content_fusion_learning_rate=2e-2)
@@ -315,7 +315,7 @@ def test_domain_gate_is_fitted_on_the_distinct_stage3_images(tiny_unimr_factory,
     from datasets import Dataset
     from PIL import Image
 
-    import training.domain_gate as domain_gate
+    import st_unimr.training.domain_gate as domain_gate
     from st_unimr.modules.module_lookup import find_image_encoder
 
     rng = np.random.default_rng(0)

@@ -10,12 +10,12 @@ import pytest
 
 import st_unimr
 from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.training.config import CONFIG_DIR, ConfigError, DataConfig, load_config
+from st_unimr.training.task_registry import TASKS, stage3_task_names, user_data_task_names
 from tests.training.conftest import INTENTS as BUNDLE_INTENTS
-from tests.training.conftest import REPO, run_train
-from training.config import ConfigError, DataConfig, load_config
-from training.task_registry import TASKS, stage3_task_names, user_data_task_names
+from tests.training.conftest import run_train
 
-QUICK = str(REPO / "training" / "configs" / "quick.yaml")
+QUICK = str(CONFIG_DIR / "quick.yaml")
 # Three intents of the user's own (not the bundle's names), in words the tiny tokenizer knows (others are [UNK]).
 USER_INTENTS = {
     "ask_weather": ["weather", "rain", "weather tomorrow", "rain tomorrow"],
@@ -204,7 +204,7 @@ def test_the_registry_names_every_task_once():
 
 
 def test_evaluators_score_the_users_pairs_whatever_their_languages(fixture_home, monkeypatch, tmp_path):
-    from training.stage_data import evaluators
+    from st_unimr.training.stage_data import evaluators
 
     monkeypatch.setenv("ST_UNIMR_HOME", str(fixture_home))
     pairs, _ = user_files(tmp_path)

@@ -9,8 +9,9 @@ stage-3 options), once per seed, then measures the final model on
 
 and writes ``results.json`` and ``report.md`` (mean ± sd over seeds) under ``--output``. Example::
 
-    python training/train.py --output-dir outputs/default
-    python evaluation/image_route_ablation.py --base outputs/default --output outputs/image-ablation \\
+    st-unimr train --output-dir outputs/default
+    python -m st_unimr.evaluation.studies.image_route_ablation --base outputs/default \\
+        --output outputs/image-ablation \\
         --variants current refresh-frozen --seeds 42 43 44
 """
 
@@ -24,9 +25,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 #: name -> ``--set`` overrides of stage 3 (and ``--only-task`` for the single-task comparison).
 VARIANTS: dict[str, list[str]] = {
@@ -167,7 +165,7 @@ def run_variant(
     if not (run_dir / "final" / "modules.json").is_file():
         shutil.rmtree(run_dir, ignore_errors=True)
         prepare_run(base, run_dir)
-        command = [sys.executable, str(REPO / "training" / "train.py"), "--resume", "--output-dir", str(run_dir)]
+        command = [sys.executable, "-m", "st_unimr.training", "--resume", "--output-dir", str(run_dir)]
         command += ["--set", f"seed={seed}", "--set", "evaluate_real_photos=true"]
         for override in VARIANTS[name]:
             command += ["--set", override]
@@ -177,7 +175,7 @@ def run_variant(
             command += ["--only-task", only_task, "--set", f"stage3.max_steps={single_task_steps}"]
         start = time.perf_counter()
         with open(run_dir / "train.log", "w") as log:
-            subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+            subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
         print(f"{label}: stage 3 + evaluation {time.perf_counter() - start:.0f} s", flush=True)
     # train.py measures both: the real-photo check beside the dev split, per-domain figures beside the test split.
     metrics = json.loads((run_dir / "training_metrics.json").read_text())
@@ -235,7 +233,9 @@ def main(argv: list[str] | None = None) -> None:
             ]
             (args.output / "results.json").write_text(json.dumps(rows, indent=2))
     report = summarise(rows)
-    command = "python evaluation/image_route_ablation.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m st_unimr.evaluation.studies.image_route_ablation " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
     (args.output / "report.md").write_text(f"# Stage-3 image-route ablation\n\n`{command}`\n\n{report}\n")
     print(report)
 

@@ -2,7 +2,7 @@
 
 ::
 
-    python evaluation/request_nlu.py --model unimr=outputs/default/final \\
+    python -m st_unimr.evaluation.studies.request_nlu --model unimr=outputs/default/final \\
         --model fusion-none=outputs/fusion-none/final --output outputs/eval-requests.json
 
 For each model, on the ``requests`` test split (frames held out from training) and the ``intents`` test split:
@@ -19,19 +19,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # `python evaluation/request_nlu.py`: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import numpy as np  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
+import numpy as np
+from sentence_transformers import SentenceTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 
 __all__ = ["evaluate_request_nlu", "intent_head_vs_probe"]
 

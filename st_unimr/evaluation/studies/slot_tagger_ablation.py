@@ -6,7 +6,7 @@ them, as stage 2 trains it (AdamW, linear decay, batch 64, slot cross-entropy). 
 :class:`~st_unimr.evaluation.slot_evaluator.SlotEvaluator` scores it (same span decoding and trimming), for several
 seeds::
 
-    python evaluation/slot_tagger_ablation.py --model outputs/default/stage1/model --seeds 0 1 2
+    python -m st_unimr.evaluation.studies.slot_tagger_ablation --model outputs/default/stage1/model --seeds 0 1 2
 
 Writes ``slot_tagger_ablation.json`` and a markdown table to ``--output``.
 """

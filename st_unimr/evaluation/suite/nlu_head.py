@@ -36,7 +36,7 @@ def evaluate_nlu_head(
         ::
 
             import st_unimr
-            from evaluation.nlu_head import evaluate_nlu_head
+            from st_unimr.evaluation.suite.nlu_head import evaluate_nlu_head
 
             evaluate_nlu_head(st_unimr.load("path/to/unimr"))["all"]["accuracy"]
     """

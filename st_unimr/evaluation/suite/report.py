@@ -129,7 +129,7 @@ def write_report(summary: dict[str, Any], output_dir: str | Path) -> Path:
     Example:
         ::
 
-            from evaluation.report import write_report
+            from st_unimr.evaluation.suite.report import write_report
 
             write_report(summary, "outputs/eval")  # outputs/eval/report.md, *.png, summary.json
     """

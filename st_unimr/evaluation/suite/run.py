@@ -2,12 +2,13 @@
 
 ::
 
-    python evaluation/run.py --model outputs/main/final \\
+    st-unimr eval --model outputs/main/final \\
         --baselines untrained use-multilingual all-minilm-l6-v2 t2i-only=outputs/t2i/final \\
         --output outputs/eval --max-queries-per-lang 100 --max-langs 30
 
 Writes mteb's result JSON files (``OUTPUT/mteb/results/<model>/<revision>/<task>.json``), ``nlu_head/<model>.json``,
-``summary.json``, ``report.md`` and per-language PNG plots into ``--output``.
+``summary.json``, ``report.md`` and per-language PNG plots into ``--output``. From a repository checkout,
+``python evaluation/run.py ...`` is the same command.
 """
 
 from __future__ import annotations
@@ -23,11 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # `python evaluation/run.py`: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from evaluation.models import ModelSpec, load_encoder, parse_models  # noqa: E402
-from evaluation.report import scores_from_task_result, write_report  # noqa: E402
+from st_unimr.evaluation.suite.models import ModelSpec, load_encoder, parse_models
+from st_unimr.evaluation.suite.report import scores_from_task_result, write_report
 
 __all__ = ["main", "run_evaluation"]
 
@@ -126,7 +124,7 @@ def run_evaluation(
     import mteb
     from mteb.models.cache_wrappers import CachedEmbeddingWrapper
 
-    from evaluation.nlu_head import evaluate_nlu_head
+    from st_unimr.evaluation.suite.nlu_head import evaluate_nlu_head
 
     output.mkdir(parents=True, exist_ok=True)
     result_cache = mteb.ResultCache(cache_path=output / "mteb")
@@ -192,10 +190,25 @@ def run_evaluation(
     return summary
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """The evaluation command line (``st-unimr eval``, ``python evaluation/run.py``); returns the exit status.
+
+    Args:
+        argv: The options (``None``: ``sys.argv[1:]``).
+        prog: The command's name in help, usage and the report's recorded command (``None``: the script's).
+
+    Example:
+        ::
+
+            from st_unimr.evaluation.suite.run import main
+
+            main(["--model", "outputs/default/final", "--baselines", "untrained", "--output", "outputs/eval"])
+    """
     from st_unimr.mteb import TASKS, unimr_tasks
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", help="UniMR checkpoint: local folder or Hub id")
     parser.add_argument("--model-label", default="unimr", help="column name of --model in the report")
     parser.add_argument(
@@ -253,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     status: dict[str, str] = {}
     tasks += _standard_tasks(standard, notes, status)
     run_info = {
-        "command": "python evaluation/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": f"{parser.prog} " + " ".join(argv if argv is not None else sys.argv[1:]),
         "options": {**caps, "n_experiments": args.n_experiments, "batch_size": args.batch_size, "split": "test"},
         "notes": notes,
         "standard_tasks": status,
