@@ -30,10 +30,12 @@ OPTIONAL_STEPS: dict[str, tuple[str, Callable[[], object]]] = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m st_unimr.assets", description=__doc__)
+def main(argv: list[str] | None = None, prog: str = "python -m st_unimr.assets") -> int:
+    """Command line: ``python -m st_unimr.assets fetch [--only NAME ...]`` (``st-unimr fetch`` passes its ``prog``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    fetch = sub.add_parser("fetch", help="download, verify and convert the pinned artifacts (idempotent)")
+    what = "download, verify and convert the pinned artifacts (idempotent)"
+    fetch = sub.add_parser("fetch", help=what, description=f"{what[0].upper()}{what[1:]}, into $ST_UNIMR_HOME.")
     choices = sorted({**STEPS, **OPTIONAL_STEPS})
     fetch.add_argument("--only", nargs="+", choices=choices, metavar="NAME", help=f"subset of: {', '.join(choices)}")
     args = parser.parse_args(argv)

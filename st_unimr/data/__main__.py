@@ -13,11 +13,15 @@ from st_unimr.data.schemas import ALL_DATASET_NAMES
 __all__ = ["main"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m st_unimr.data build [--only NAME ...] [--force]``."""
-    parser = argparse.ArgumentParser(prog="python -m st_unimr.data", description="Build the st-unimr data bundle.")
+def main(argv: list[str] | None = None, prog: str = "python -m st_unimr.data") -> int:
+    """Command line: ``python -m st_unimr.data build [--only NAME ...] [--force]`` (``st-unimr build`` passes its
+    ``prog``)."""
+    parser = argparse.ArgumentParser(prog=prog, description="Build the st-unimr data bundle.")
     sub = parser.add_subparsers(dest="command", required=True)
-    cmd = sub.add_parser("build", help="fetch pinned packages and build all datasets into $ST_UNIMR_HOME/data")
+    what = "fetch pinned packages and build all datasets into $ST_UNIMR_HOME/data"
+    cmd = sub.add_parser(
+        "build", help=what, description=f"{what[0].upper()}{what[1:]}; datasets already built are kept unless --force."
+    )
     cmd.add_argument(
         "--only",
         nargs="+",
