@@ -139,10 +139,22 @@ def fixture_home(tmp_path_factory) -> Path:
     return home
 
 
-def run_train(home: Path, *args: str, launcher: list[str] | None = None, timeout: int = 600, wait: bool = True):
-    """Run training/train.py as users do, in a subprocess, against the fixture bundle."""
+#: ``st-unimr train`` as the console script runs it (the default entry is the repository's training/train.py).
+CLI_TRAIN = ["-m", "st_unimr.cli", "train"]
+
+
+def run_train(
+    home: Path,
+    *args: str,
+    launcher: list[str] | None = None,
+    timeout: int = 600,
+    wait: bool = True,
+    entry: list[str] | None = None,
+):
+    """Run training as users do, in a subprocess, against the fixture bundle: ``python training/train.py ARGS``, or
+    ``python ENTRY ARGS`` (``entry=CLI_TRAIN``: ``st-unimr train ARGS``)."""
     env = {**os.environ, "ST_UNIMR_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    command = [*(launcher or [sys.executable]), str(REPO / "training" / "train.py"), *args]
+    command = [*(launcher or [sys.executable]), *(entry or [str(REPO / "training" / "train.py")]), *args]
     if not wait:
         return subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -12,8 +12,8 @@ import st_unimr
 from st_unimr.modules.module_lookup import find_nlu_module
 from st_unimr.training.config import CONFIG_DIR, ConfigError, DataConfig, load_config
 from st_unimr.training.task_registry import TASKS, stage3_task_names, user_data_task_names
+from tests.training.conftest import CLI_TRAIN, run_train
 from tests.training.conftest import INTENTS as BUNDLE_INTENTS
-from tests.training.conftest import run_train
 
 QUICK = str(CONFIG_DIR / "quick.yaml")
 # Three intents of the user's own (not the bundle's names), in words the tiny tokenizer knows (others are [UNK]).
@@ -46,15 +46,17 @@ def test_own_text_pairs_and_intents_train_without_the_bundle(tmp_path):
     home = tmp_path / "empty-home"  # no embedded data, nothing fetched: the run must not need any
     pairs, intents = user_files(tmp_path)
     out = tmp_path / "run"
+    # Through the console script (st-unimr train), with the packaged quick config named as a pip user would.
     result = run_train(
         home,
-        "--config", QUICK,
+        "--config", "quick",
         "--output-dir", str(out),
         "--dataset", f"text_pairs={pairs}",
         "--dataset", f"intents={intents}",
         "--set", "stage3.tasks=[text_pairs,intents]",
         "--set", "stage2.epochs=8",
         "--set", "stage3.epochs=6",
+        entry=CLI_TRAIN,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert not (home / "data").exists()
