@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import pytest
+from datasets import Dataset, DatasetDict
 
 from st_unimr.data import DatasetNotBuiltError, DataSourceError, load, load_labels
 from st_unimr.data.__main__ import main
@@ -85,3 +87,25 @@ def test_image_rows_encode_once_per_concept() -> None:
     concept = Concept("name:x", "tuxpaint", "pkg", "x.png", {"en": "An x.", "de": "Ein x."}, loader)
     rows = build_module.image_rows([concept], "test")
     assert len(rows) == 2 and len(calls) == 1 and rows[0]["image"]["bytes"] is rows[1]["image"]["bytes"]
+
+
+def test_a_dataset_built_by_an_older_recipe_is_rebuilt(tmp_path, monkeypatch):
+    build_module = importlib.import_module("st_unimr.data.build")
+
+    monkeypatch.setattr(build_module, "data_dir", lambda: tmp_path)
+    calls = []
+
+    def fake_builder(sources):
+        calls.append(1)
+        return DatasetDict({"train": Dataset.from_dict({"text": ["a"]})}), {}
+
+    monkeypatch.setitem(build_module._BUILDERS, "requests", fake_builder)
+    build_module.build(["requests"], datasheet=False)
+    assert len(calls) == 1
+    recipe = json.loads((tmp_path / "requests" / "recipe.json").read_text())
+    assert recipe == {"version": build_module.RECIPE_VERSIONS["requests"]}
+    build_module.build(["requests"], datasheet=False)
+    assert len(calls) == 1  # current recipe: kept
+    (tmp_path / "requests" / "recipe.json").unlink()  # a folder from before recipe versions
+    build_module.build(["requests"], datasheet=False)
+    assert len(calls) == 2

@@ -13,6 +13,7 @@ from datasets import DatasetDict
 from PIL import Image
 
 from st_unimr.data import FEATURES
+from st_unimr.data.build import RECIPE_VERSIONS
 
 REPO = Path(__file__).resolve().parents[2]
 COLOURS = ["red", "blue", "green", "black", "white", "yellow", "purple", "orange", "pink", "brown", "grey", "cyan"]
@@ -124,6 +125,8 @@ def write_requests(data: Path) -> None:
             rows[split].append(request_row(frame_id, colour, index))
     features = FEATURES["requests"]
     DatasetDict({split: _dataset(rows[split], features) for split in rows}).save_to_disk(str(data / "requests"))
+    # Marked as built by the current recipe: an unmarked folder counts as stale and st_unimr.data.build remakes it.
+    (data / "requests" / "recipe.json").write_text(json.dumps({"version": RECIPE_VERSIONS["requests"]}))
 
 
 def _dataset(rows, features):
