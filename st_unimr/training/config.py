@@ -106,6 +106,9 @@ class StageConfig:
     fusion_learning_rate: float | None = None
     # the content fusion's scale (also 0 at the start); null: the head rate
     content_fusion_learning_rate: float | None = None
+    # stage 3 starts the content fusion's scale here once stage 2 has trained the slot tagger (null: it stays at 0);
+    # 1.0 embeds a request as its content-weighted token pooling
+    content_fusion_start: float | None = None
     # weight of the slot-tagging term beside the intent term (models with a slot tagger)
     slot_weight: float = 1.0
     # stage 3, image route: what trains, and what keeps the zero-shot (ImageNet) knowledge of the offline head

@@ -232,6 +232,23 @@ def refresh_zero_shot_head(model: SentenceTransformer) -> bool:
     return True
 
 
+def open_content_fusion(model: SentenceTransformer, start: float | None) -> bool:
+    """Set the content fusion's scale to ``start`` everywhere; False (and nothing changed) without one.
+
+    The scale starts at 0 so that a fresh model embeds exactly like its encoder. Once stage 2 has taught the slot
+    tagger where a request's content is, a request embedded as its content-weighted pooling (scale 1) lands where
+    the plain content lands (dev request→image R@10 0.181 → 0.210 at scale 1, with captions unchanged, on the
+    stage-2 model, no further training; evaluation/reports/nlu/report.md). From zero, stage 3's few steps leave it
+    near zero.
+    """
+    nlu = find_nlu_module(model)
+    if start is None or not hasattr(nlu, "content_scale"):
+        return False
+    with torch.no_grad():
+        nlu.content_scale.fill_(start)
+    return True
+
+
 def barrier() -> None:
     """Wait for all processes under torchrun / accelerate; a no-op in a single process."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
@@ -320,6 +337,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         refresh = stage == 3 and config.stage3.refresh_zero_shot_head
         if refresh and refresh_zero_shot_head(model):
             logger.info("Zero-shot image head recomputed with the current text encoder")
+        if stage == 3 and open_content_fusion(model, config.stage3.content_fusion_start):
+            logger.info(f"Content fusion opened at scale {config.stage3.content_fusion_start}")
         gate = fit_domain_gate(model, config) if stage == 3 else None
         if gate:
             logger.info(f"Image domain gate fitted on the stage-3 training images: {gate}")
