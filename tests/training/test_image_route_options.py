@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import torch
+
 from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
 from st_unimr.training.trainable import _text_transformer, set_trainable
 
@@ -35,3 +37,19 @@ def test_sequence_length_is_restored_after_a_short_training_length(tiny_unimr_fa
     with max_seq_length(model, full):
         assert model.tokenize([long_text])["input_ids"].shape[1] > short
     assert transformer.max_seq_length == 8
+
+
+def test_content_fusion_opens_only_where_there_is_one(tiny_unimr_factory):
+    from st_unimr.modules.module_lookup import find_nlu_module
+    from st_unimr.training.train import open_content_fusion
+
+    tagged = tiny_unimr_factory(slot_tagging=True)
+    nlu = find_nlu_module(tagged)
+    assert torch.count_nonzero(nlu.content_scale) == 0  # a fresh model is its encoder
+    assert open_content_fusion(tagged, None) is False
+    assert torch.count_nonzero(nlu.content_scale) == 0
+    assert open_content_fusion(tagged, 1.0) is True
+    assert torch.equal(nlu.content_scale, torch.ones_like(nlu.content_scale))
+    # No tagger, or fusion "none": nothing to open.
+    assert open_content_fusion(tiny_unimr_factory(), 1.0) is False
+    assert open_content_fusion(tiny_unimr_factory(slot_tagging=True, fusion="none"), 1.0) is False
