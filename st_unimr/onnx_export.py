@@ -46,7 +46,14 @@ from st_unimr.errors import (
     MissingCheckpointFileError,
 )
 
-__all__ = ["ONNX_CONFIG_NAME", "OnnxTextModel", "attach_onnx", "export_onnx", "export_transformer_onnx"]
+__all__ = [
+    "ONNX_CONFIG_NAME",
+    "OnnxTextModel",
+    "attach_onnx",
+    "export_onnx",
+    "export_transformer_onnx",
+    "length_groups",
+]
 
 #: The root file that marks an ONNX export and names its graph.
 ONNX_CONFIG_NAME = "onnx_export.json"
@@ -377,9 +384,20 @@ class OnnxTextModel(nn.Module):
         config: The original model's config (the Transformer module reads it).
         input_names: Graph inputs.
         threads: ONNX Runtime intra-op threads (``None``: ONNX Runtime's default, all cores).
+        unpad: Run a right-padded batch as sub-batches of similar lengths, each trimmed to its longest text (see
+            :func:`length_groups`), instead of the whole batch padded to its longest text. Real tokens get the same
+            hidden states either way (attention masks padding out); padded positions are zeros instead of the
+            values the model computes for pad tokens, which pooling and the NLU head never read.
     """
 
-    def __init__(self, path: str | os.PathLike, config: Any, input_names: list[str], threads: int | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        config: Any,
+        input_names: list[str],
+        threads: int | None = None,
+        unpad: bool = True,
+    ):
         super().__init__()
         import onnxruntime as ort
 
@@ -393,6 +411,7 @@ class OnnxTextModel(nn.Module):
         self.config = config
         self.input_names = list(input_names)
         self.path = str(path)
+        self.unpad = unpad
 
     def save_pretrained(self, *args: Any, **kwargs: Any) -> None:
         raise InvalidInputError(
@@ -402,8 +421,62 @@ class OnnxTextModel(nn.Module):
 
     def forward(self, **inputs: Any) -> dict[str, torch.Tensor]:
         feeds = {name: inputs[name].detach().cpu().numpy().astype(np.int64) for name in self.input_names}
-        (hidden,) = self.session.run([_OUTPUT_NAME], feeds)
+        mask = feeds.get("attention_mask")
+        lengths = _right_padded_lengths(mask) if self.unpad and mask is not None else None
+        if lengths is None or lengths.min() == mask.shape[1]:
+            (hidden,) = self.session.run([_OUTPUT_NAME], feeds)
+            return {_OUTPUT_NAME: torch.from_numpy(hidden)}
+        # Sorted by ST by text length, a batch's texts still differ in tokens (one long text pads the other 31 to
+        # its length): every padded position costs as much as a real token in every layer.
+        hidden = None
+        for rows in length_groups(lengths):
+            width = int(lengths[rows].max())
+            (part,) = self.session.run([_OUTPUT_NAME], {name: feed[rows, :width] for name, feed in feeds.items()})
+            if hidden is None:
+                hidden = np.zeros((*mask.shape, part.shape[-1]), dtype=part.dtype)
+            hidden[rows, :width] = part
         return {_OUTPUT_NAME: torch.from_numpy(hidden)}
+
+
+#: What one more ONNX Runtime run costs, in token positions: on the int8 multilingual-e5-small graph, 1 thread, a run
+#: of one 2-token text took ~2 ms and each further token ~0.12 ms. :func:`length_groups` splits a batch only where
+#: the padding it saves outweighs that.
+RUN_COST_TOKENS = 16
+
+
+def _right_padded_lengths(mask: np.ndarray) -> np.ndarray | None:
+    """Each row's token count when every row is ones then zeros (right padding), else ``None``."""
+    lengths = mask.sum(axis=1)
+    if not np.array_equal(mask != 0, np.arange(mask.shape[1]) < lengths[:, None]):
+        return None
+    return lengths
+
+
+def length_groups(lengths: np.ndarray, run_cost: int = RUN_COST_TOKENS) -> list[np.ndarray]:
+    """Split a batch into groups of rows that minimise padded positions plus ``run_cost`` per group.
+
+    Rows sorted by length; each group is a run of consecutive ones, chosen by dynamic programming: the cost of a group
+    is ``run_cost`` plus its size times its longest length.
+
+    Returns:
+        Row indices of each group, the longest group first.
+    """
+    order = np.argsort(-lengths, kind="stable")
+    ordered = lengths[order].astype(np.int64)
+    count = len(ordered)
+    best = np.zeros(count + 1, dtype=np.int64)  # best[j]: cost of the first j rows
+    start = np.zeros(count + 1, dtype=np.int64)
+    for end in range(1, count + 1):
+        # A group of rows first..end-1 costs run_cost + (end - first) * ordered[first] (the longest is first).
+        firsts = np.arange(end)
+        costs = best[:end] + run_cost + (end - firsts) * ordered[:end]
+        start[end] = int(np.argmin(costs))
+        best[end] = costs[start[end]]
+    groups, end = [], count
+    while end > 0:
+        groups.append(order[start[end] : end])
+        end = int(start[end])
+    return groups[::-1]
 
 
 def _text_module_dir(path: Path) -> str:
