@@ -12,7 +12,7 @@ from PIL import Image
 import st_unimr
 from st_unimr.errors import InvalidInputError, InvalidInputTypeError, MissingCheckpointFileError
 from st_unimr.modules.module_lookup import find_nlu_module
-from st_unimr.onnx_export import OnnxTextModel, text_transformer
+from st_unimr.onnx_export import OnnxTextModel, length_groups, text_transformer
 
 pytest.importorskip("onnxruntime")
 
@@ -138,3 +138,59 @@ def test_missing_onnx_packages_name_the_install_command(tiny_model, tmp_path, mo
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(ImportError, match="need onnxruntime: pip install onnxruntime onnx"):
         st_unimr.export_onnx(tiny_model, tmp_path / "x")
+
+
+def test_length_groups_cover_every_row_once_longest_first():
+    lengths = np.array([12, 100, 11, 30, 12, 28, 11, 10] * 4)
+    groups = length_groups(lengths)
+    rows = np.concatenate(groups)
+    assert sorted(rows.tolist()) == list(range(len(lengths)))
+    # The long text runs alone; the short ones are not padded to its length.
+    assert lengths[groups[0]].tolist() == [100] * 4 and len(groups) > 1
+    assert [int(lengths[g].max()) for g in groups] == sorted((int(lengths[g].max()) for g in groups), reverse=True)
+    # Equal lengths, or a split that would save less than a run costs, stay one group.
+    assert [g.tolist() for g in length_groups(np.array([7, 7, 7]))] == [[0, 1, 2]]
+    assert len(length_groups(np.array([9, 8, 8]), run_cost=16)) == 1
+    assert len(length_groups(np.array([9, 8, 8]), run_cost=0)) == 2
+
+
+LONG = "a photo of " + "a very long caption about a dog at the beach and " * 12
+
+
+def test_unpadded_batches_embed_like_the_padded_batch_and_torch(tiny_model, tmp_path):
+    """One long text in a batch of short ones: the backend runs them apart; the fp32 graph still gives torch's
+    embeddings, and the short texts' positions past their sub-batch come back as zeros."""
+    texts = [LONG, *TEXTS, *TEXTS]
+    fast = st_unimr.load(st_unimr.export_onnx(tiny_model, tmp_path / "export"), backend="onnx", onnx_threads=1)
+    onnx_model = text_transformer(fast).model
+    assert onnx_model.unpad
+    runs = []
+    original = onnx_model.session.run
+
+    def counting_run(*args, **kwargs):
+        runs.append(args[1]["input_ids"].shape)
+        return original(*args, **kwargs)
+
+    onnx_model.session.run = counting_run
+    unpadded = fast.encode_query(texts, batch_size=len(texts))
+    assert len(runs) > 1 and max(width for _, width in runs[1:]) < runs[0][1], runs  # short texts ran trimmed
+    np.testing.assert_allclose(unpadded, tiny_model.encode_query(texts, batch_size=len(texts)), atol=1e-5)
+    onnx_model.unpad = False
+    runs.clear()
+    np.testing.assert_allclose(fast.encode_query(texts, batch_size=len(texts)), unpadded, atol=1e-5)
+    assert len(runs) == 1
+
+    transformer = text_transformer(fast)
+    tokens = transformer.tokenizer(
+        texts, padding=True, truncation=True, max_length=transformer.max_seq_length, return_tensors="pt"
+    )
+    onnx_model.unpad = True
+    hidden = onnx_model(**tokens)["last_hidden_state"]
+    assert hidden.shape[:2] == tokens["input_ids"].shape
+    # The short texts ran without the long one: past their own longest length they are zeros, not pad-token states.
+    short = int(tokens["attention_mask"][1:].sum(dim=1).max())
+    assert short < hidden.shape[1] and torch.all(hidden[1:, short:] == 0)
+    # A left-padded mask is not split (the rows' tokens are not a prefix): one run on the whole batch.
+    runs.clear()
+    left = {name: value.flip(1) for name, value in tokens.items()}
+    assert onnx_model(**left)["last_hidden_state"].shape == hidden.shape and len(runs) == 1
