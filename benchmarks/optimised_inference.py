@@ -273,6 +273,12 @@ def _notes(exports: dict[str, dict[str, Any]]) -> list[str]:
             "its longest text, as torch does. The queries' token lengths differ (one long caption pads a batch of "
             "short ones), so the padded positions are a large share of the torch work."
         )
+    if "onnx_int8" in exports and "onnx_int8_padded" in exports:
+        notes.append(
+            "onnx_int8 and onnx_int8_padded run the same graph, yet their recall differs: ONNX Runtime's dynamic "
+            "quantisation computes one activation scale per tensor and run, i.e. per sub-batch or over the whole "
+            "padded batch, pad-token positions included."
+        )
     return notes
 
 
