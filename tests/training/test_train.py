@@ -184,6 +184,11 @@ def test_ablation_switches_map_to_the_config():
         ("seed: abc\n", "seed must be a number"),
         ("evaluate_untrained: 1\n", "evaluate_untrained must be true or false"),
         ("stage3:\n  tasks: intents\n", "stage3.tasks must be a list"),
+        ("data:\n  datasets:\n    images: a.jsonl\n", "data.datasets.images: unknown task 'images'"),
+        ("data:\n  datasets:\n    intents: 3\n", "data.datasets.intents must be a string or a list of strings"),
+        ("data:\n  datasets:\n    intents: []\n", "data.datasets.intents must name at least one source"),
+        ("data:\n  datasets: [a]\n", "data.datasets must be a mapping"),
+        ("data:\n  holdout: 0.7\n", "data.holdout must be in (0, 0.5)"),
     ],
 )
 def test_bad_configs_name_the_file_and_key(tmp_path, text, message):

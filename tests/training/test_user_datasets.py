@@ -173,24 +173,6 @@ def test_bad_dataset_options_are_named(options, message):
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("data:\n  datasets:\n    images: a.jsonl\n", "data.datasets.images: unknown task 'images'"),
-        ("data:\n  datasets:\n    intents: 3\n", "data.datasets.intents must be a string or a list of strings"),
-        ("data:\n  datasets:\n    intents: []\n", "data.datasets.intents must name at least one source"),
-        ("data:\n  datasets: [a]\n", "data.datasets must be a mapping"),
-        ("data:\n  holdout: 0.7\n", "data.holdout must be in (0, 0.5)"),
-    ],
-)
-def test_bad_dataset_configs_name_the_file_and_key(tmp_path, text, message):
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError, match="bad.yaml") as info:
-        load_config(path)
-    assert message in str(info.value)
-
-
 def test_yaml_datasets_take_one_source_or_a_list(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("data:\n  datasets:\n    text_pairs: pairs.jsonl\n    intents: [bundle, org/intents]\n")
