@@ -60,22 +60,25 @@ def _scores(gold: np.ndarray, predicted: np.ndarray, langs: list[str], min_per_l
 
 def intent_head_vs_probe(
     model: SentenceTransformer,
-    train_rows: int | None = 3000,
+    intent_train_rows: int | None = 8000,
+    request_train_rows: int | None = None,
     test_rows: int | None = None,
     min_per_lang: int = 20,
     batch_size: int = 64,
 ) -> dict[str, Any]:
     """The intent head against a logistic-regression probe on the same model's embeddings, per language.
 
-    Train: the first ``train_rows`` intent utterances and the first ``train_rows`` requests (by hash, as training
-    picks them); test: the intent test split plus the requests test split (held-out frames). Labels are the model's.
+    Train: the first ``intent_train_rows`` intent utterances and the first ``request_train_rows`` requests (by hash,
+    as training picks them; the defaults are the default config's ``intents_train_rows`` and ``requests_train_rows``,
+    so the probe sees the rows the head saw); test: the intent test split plus the requests test split (held-out
+    frames). Labels are the model's.
     """
     from st_unimr.data import load
     from st_unimr.modules.module_lookup import find_nlu_module
 
     labels = find_nlu_module(model).labels
 
-    def rows(split: str, limit: int | None) -> tuple[list[str], list[int], list[str]]:
+    def rows(split: str, limit: int | None, request_limit: int | None) -> tuple[list[str], list[int], list[str]]:
         intents = load("intents", split)
         keys = [f"{t}|{i}" for t, i in zip(intents["text"], intents["template_id"])]
         chosen = _first(keys, limit)
@@ -84,15 +87,15 @@ def intent_head_vs_probe(
         langs = [intents["lang"][i] for i in chosen]
         requests = load("requests", split).select_columns(["text", "intent", "lang", "frame_id"])
         keys = [f"{t}|{f}|{i}" for i, (t, f) in enumerate(zip(requests["text"], requests["frame_id"]))]
-        for i in _first(keys, limit):
+        for i in _first(keys, request_limit):
             if requests["intent"][i] in labels:
                 texts.append(requests["text"][i])
                 ids.append(labels.index(requests["intent"][i]))
                 langs.append(requests["lang"][i])
         return texts, ids, langs
 
-    train_texts, train_ids, _ = rows("train", train_rows)
-    test_texts, test_ids, test_langs = rows("test", test_rows)
+    train_texts, train_ids, _ = rows("train", intent_train_rows, request_train_rows)
+    test_texts, test_ids, test_langs = rows("test", test_rows, test_rows)
     start = time.perf_counter()
     train_out = model.encode_query(train_texts, output_value=None, batch_size=batch_size)
     test_out = model.encode_query(test_texts, output_value=None, batch_size=batch_size)
