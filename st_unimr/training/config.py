@@ -111,6 +111,10 @@ class StageConfig:
     content_fusion_start: float | None = None
     # weight of the slot-tagging term beside the intent term (models with a slot tagger)
     slot_weight: float = 1.0
+    # stage 2: then the intent head alone trains this many epochs on the frozen encoder's embeddings, computed once
+    # (0: off); stage 2's own epochs, which run the encoder at every step, leave it short of a linear probe
+    intent_head_epochs: int = 0
+    intent_head_learning_rate: float = 1e-3
     # stage 3, image route: what trains, and what keeps the zero-shot (ImageNet) knowledge of the offline head
     image_prototypes: Literal["train", "frozen"] = "train"
     image_linear: bool = True  # the linear path over the backbone's pooled feature (starts at zero)
@@ -426,6 +430,7 @@ def _validate(config: TrainConfig, source: str) -> None:
         if stage.batch_size < 2:
             raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives), got {stage.batch_size}")
         rates = ("learning_rate", "head_learning_rate", "fusion_learning_rate", "content_fusion_learning_rate")
+        rates += ("intent_head_learning_rate",)
         for key in (*rates, "prototype_learning_rate", "epochs"):
             value = getattr(stage, key)
             if value is not None and not value > 0:
@@ -444,6 +449,7 @@ def _validate(config: TrainConfig, source: str) -> None:
         if not 0 <= stage.warmup_ratio < 1:
             raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
         minimums.update({f"{name}.save_steps": 1, f"{name}.trainable_layers": 0, f"{name}.lora_r": 1})
+        minimums[f"{name}.intent_head_epochs"] = 0
         if not 0 < stage.image_domain_gate_quantile < 1:
             raise ConfigError(
                 f"{source}: {name}.image_domain_gate_quantile must be in (0, 1), "

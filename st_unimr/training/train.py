@@ -26,6 +26,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import transformers
@@ -40,6 +41,7 @@ from st_unimr.saving import remove_stale_temp_folders
 from st_unimr.training.config import ConfigError, TrainConfig, load_config, packaged_configs
 from st_unimr.training.curves import plot_loss_curves
 from st_unimr.training.domain_gate import fit_domain_gate
+from st_unimr.training.intent_head_fit import fit_intent_head
 from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
 from st_unimr.training.stage_data import data_sources, evaluators, model_intents, uses_bundle
 from st_unimr.training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json
@@ -249,6 +251,24 @@ def open_content_fusion(model: SentenceTransformer, start: float | None) -> bool
     return True
 
 
+def fit_stage2_intent_head(model: SentenceTransformer, config: TrainConfig) -> dict[str, Any]:
+    """Stage 2's intent head trained on, to convergence, over the rows stage 2 saw (``stage2.intent_head_epochs``).
+
+    Rows with a packed ``[intent, tags...]`` label (models with a slot tagger) give their first entry.
+    """
+    rows = TASKS["intents"].train(config.data, model)
+    labels = [label[0] if isinstance(label, list) else label for label in rows["label"]]
+    return fit_intent_head(
+        model,
+        list(rows["text"]),
+        labels,
+        epochs=config.stage2.intent_head_epochs,
+        learning_rate=config.stage2.intent_head_learning_rate,
+        batch_size=config.stage2.batch_size,
+        seed=config.seed,
+    )
+
+
 def barrier() -> None:
     """Wait for all processes under torchrun / accelerate; a no-op in a single process."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
@@ -343,6 +363,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         if gate:
             logger.info(f"Image domain gate fitted on the stage-3 training images: {gate}")
         result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
+        if stage == 2 and config.stage2.intent_head_epochs > 0:
+            result["intent_head_fit"] = fit_stage2_intent_head(model, config)
         if gate:
             result["domain_gate"] = gate
         if refresh and config.stage3.image_prototypes == "frozen":

@@ -32,6 +32,8 @@ QUICK_CONFIG = str(CONFIG_DIR / "quick.yaml")
         ("model.max_seq_length=0", "model.max_seq_length must be >= 1, got 0"),
         ("data.dev_queries=0", "data.dev_queries must be >= 1, got 0"),
         ("data.intents_train_rows=-1", "data.intents_train_rows must be >= 1, got -1"),
+        ("stage2.intent_head_epochs=-1", "stage2.intent_head_epochs must be >= 0, got -1"),
+        ("stage2.intent_head_learning_rate=0", "stage2.intent_head_learning_rate must be > 0, got 0"),
     ],
 )
 def test_bad_config_values_name_the_file_and_the_key(override, message):
