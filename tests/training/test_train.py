@@ -68,11 +68,8 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
 def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, fake_time_normalization):
     out = tmp_path / "run"
     tasks = "stage3.tasks=[image_text,text_pairs,intents,requests_image,requests_text]"
-    head_fit = ["--set", "stage2.intent_head_epochs=3"]
-    result = run_train(
-        fixture_home, "--config", QUICK, "--output-dir", str(out), "--set", "model.slot_tagging=true", "--set", tasks,
-        *head_fit,
-    )
+    options = ["--set", "model.slot_tagging=true", "--set", tasks, "--set", "stage2.intent_head_epochs=3"]
+    result = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *options)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metrics = json.loads((out / "training_metrics.json").read_text())
     # Stage 2 and the stage-3 NLU task: 36 intent utterances + 96 training requests (4 training frames x 24).
