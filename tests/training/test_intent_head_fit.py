@@ -68,3 +68,30 @@ def test_bad_labels_are_refused_by_name(tiny_unimr):
         fit_intent_head(tiny_unimr, TEXTS[:3], [0, 1], epochs=1)
     with pytest.raises(ValueError, match=r"label ids \[7\] outside the 4 labels"):
         fit_intent_head(tiny_unimr, TEXTS[:2], [0, 7], epochs=1)
+
+
+def test_the_sweep_study_scores_each_setting_beside_the_probe(tiny_unimr_factory, fixture_home, tmp_path, monkeypatch):
+    import st_unimr
+    from st_unimr.evaluation.studies.intent_head_fit_sweep import main
+    from tests.training.conftest import INTENTS as BUNDLE_INTENTS
+
+    monkeypatch.setenv("ST_UNIMR_HOME", str(fixture_home))
+    model = tiny_unimr_factory(intents=BUNDLE_INTENTS, slot_tagging=True)
+    st_unimr.save(model, tmp_path / "stage2")
+    results = main(
+        [
+            "--model",
+            str(tmp_path / "stage2"),
+            "--epochs",
+            "1",
+            "3",
+            "--learning-rates",
+            "0.01",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert set(results) == {"stage-2 head", "probe", "lr=0.01 epochs=1", "lr=0.01 epochs=3"}
+    for scores in results.values():
+        assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["macro_f1"] <= 1
+    assert (tmp_path / "intent_head_fit_sweep.json").is_file()

@@ -29,7 +29,7 @@ from sentence_transformers import SentenceTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-__all__ = ["evaluate_request_nlu", "intent_head_vs_probe"]
+__all__ = ["evaluate_request_nlu", "intent_head_vs_probe", "intent_rows"]
 
 
 def _first(keys: list[str], limit: int | None) -> list[int]:
@@ -58,6 +58,30 @@ def _scores(gold: np.ndarray, predicted: np.ndarray, langs: list[str], min_per_l
     return result
 
 
+def intent_rows(
+    labels: list[str], split: str, limit: int | None, request_limit: int | None
+) -> tuple[list[str], list[int], list[str]]:
+    """Intent utterances and search requests of ``split`` (the first ``limit`` / ``request_limit`` by hash, as
+    training picks them): texts, label ids indexing ``labels``, languages. Requests whose intent is not a label
+    (a model without search intents) are left out."""
+    from st_unimr.data import load
+
+    intents = load("intents", split)
+    keys = [f"{t}|{i}" for t, i in zip(intents["text"], intents["template_id"])]
+    chosen = _first(keys, limit)
+    texts = [intents["text"][i] for i in chosen]
+    ids = [int(intents["label"][i]) for i in chosen]
+    langs = [intents["lang"][i] for i in chosen]
+    requests = load("requests", split).select_columns(["text", "intent", "lang", "frame_id"])
+    keys = [f"{t}|{f}|{i}" for i, (t, f) in enumerate(zip(requests["text"], requests["frame_id"]))]
+    for i in _first(keys, request_limit):
+        if requests["intent"][i] in labels:
+            texts.append(requests["text"][i])
+            ids.append(labels.index(requests["intent"][i]))
+            langs.append(requests["lang"][i])
+    return texts, ids, langs
+
+
 def intent_head_vs_probe(
     model: SentenceTransformer,
     intent_train_rows: int | None = 8000,
@@ -73,29 +97,12 @@ def intent_head_vs_probe(
     so the probe sees the rows the head saw); test: the intent test split plus the requests test split (held-out
     frames). Labels are the model's.
     """
-    from st_unimr.data import load
     from st_unimr.modules.module_lookup import find_nlu_module
 
     labels = find_nlu_module(model).labels
 
-    def rows(split: str, limit: int | None, request_limit: int | None) -> tuple[list[str], list[int], list[str]]:
-        intents = load("intents", split)
-        keys = [f"{t}|{i}" for t, i in zip(intents["text"], intents["template_id"])]
-        chosen = _first(keys, limit)
-        texts = [intents["text"][i] for i in chosen]
-        ids = [int(intents["label"][i]) for i in chosen]
-        langs = [intents["lang"][i] for i in chosen]
-        requests = load("requests", split).select_columns(["text", "intent", "lang", "frame_id"])
-        keys = [f"{t}|{f}|{i}" for i, (t, f) in enumerate(zip(requests["text"], requests["frame_id"]))]
-        for i in _first(keys, request_limit):
-            if requests["intent"][i] in labels:
-                texts.append(requests["text"][i])
-                ids.append(labels.index(requests["intent"][i]))
-                langs.append(requests["lang"][i])
-        return texts, ids, langs
-
-    train_texts, train_ids, _ = rows("train", intent_train_rows, request_train_rows)
-    test_texts, test_ids, test_langs = rows("test", test_rows, test_rows)
+    train_texts, train_ids, _ = intent_rows(labels, "train", intent_train_rows, request_train_rows)
+    test_texts, test_ids, test_langs = intent_rows(labels, "test", test_rows, test_rows)
     start = time.perf_counter()
     train_out = model.encode_query(train_texts, output_value=None, batch_size=batch_size)
     test_out = model.encode_query(test_texts, output_value=None, batch_size=batch_size)
