@@ -418,6 +418,12 @@ def _training_description(config: TrainConfig, state: dict) -> str:
             f"- {name}: datasets {result['datasets']}, {result['steps']} steps, "
             f"{result['wall_seconds']} s, {result['samples_per_second']} samples/s"
         )
+        if "intent_head_fit" in result:
+            fit = result["intent_head_fit"]
+            lines.append(
+                f"  - then the intent head alone: {fit['epochs']} epochs over {fit['rows']} cached embeddings "
+                f"({fit['encode_seconds'] + fit['train_seconds']:.0f} s)"
+            )
     lines.append("")
     bundle = (
         "the st-unimr embedded bundle (Tux Paint stamps, Noto emoji with CLDR names, flags with iso-codes names, "

@@ -77,6 +77,8 @@ def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, f
     # Then the intent head alone, on the same rows' cached embeddings: 3 epochs of 17 batches of up to 8.
     fit = metrics["stages"]["stage2"]["intent_head_fit"]
     assert (fit["rows"], fit["epochs"], fit["steps"]) == (132, 3, 51)
+    card = (out / "final" / "README.md").read_text()
+    assert "then the intent head alone: 3 epochs over 132 cached embeddings" in card
     assert metrics["stages"]["stage3"]["datasets"] == {
         "image_text": 30,
         "text_pairs": 15,
