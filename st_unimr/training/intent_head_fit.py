@@ -50,7 +50,7 @@ def fit_intent_head(
         epochs: Passes over the cached inputs.
         learning_rate: AdamW learning rate.
         batch_size: Rows per step.
-        seed: Seed of the shuffling and dropout.
+        seed: Seed of the shuffling (dropout draws from torch's global generator, which training seeds).
         encode_batch_size: Batch size of the one encoding pass.
 
     Returns:
