@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -20,7 +21,7 @@ from torch import Tensor
 
 from st_unimr.modules.module_lookup import find_nlu_module
 
-__all__ = ["fit_intent_head"]
+__all__ = ["fit_intent_head", "head_inputs", "train_intent_head"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,32 +73,10 @@ def fit_intent_head(
     if bad:
         raise ValueError(f"fit_intent_head: label ids {sorted(set(bad))[:5]} outside the {nlu.num_labels} labels")
     start = time.perf_counter()
-    inputs = _head_inputs(model, nlu, texts, encode_batch_size)
+    inputs, _ = head_inputs(model, texts, encode_batch_size)
     encoded = time.perf_counter()
     targets = torch.as_tensor([int(label) for label in labels], dtype=torch.long, device=inputs.device)
-    parameters = [*nlu.head_hidden.parameters(), *nlu.head_out.parameters()]
-    optimizer = torch.optim.AdamW(parameters, lr=learning_rate)
-    generator = torch.Generator().manual_seed(seed)
-    was_training = nlu.training
-    nlu.train()
-    steps, epoch_loss = 0, float("nan")
-    try:
-        for _ in range(epochs):
-            order = torch.randperm(len(targets), generator=generator).to(inputs.device)
-            total = 0.0
-            for begin in range(0, len(order), batch_size):
-                rows = order[begin : begin + batch_size]
-                logits = nlu.head_out(nlu.head_dropout(F.gelu(nlu.head_hidden(inputs[rows]))))
-                loss = F.cross_entropy(logits, targets[rows])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(rows)
-                steps += 1
-            epoch_loss = total / len(order)
-    finally:
-        nlu.train(was_training)
-        optimizer.zero_grad(set_to_none=True)
+    steps, epoch_loss = train_intent_head(nlu, inputs, targets, epochs, learning_rate, batch_size, seed)
     result = {
         "rows": len(texts),
         "epochs": epochs,
@@ -110,8 +89,54 @@ def fit_intent_head(
     return result
 
 
-def _head_inputs(model: SentenceTransformer, nlu: torch.nn.Module, texts: list[str], batch_size: int) -> Tensor:
-    """What the intent head reads for each text, captured at the NLU module's input in one encoding pass."""
+def train_intent_head(
+    nlu: torch.nn.Module,
+    inputs: Tensor,
+    targets: Tensor,
+    epochs: int,
+    learning_rate: float = 1e-3,
+    batch_size: int = 64,
+    seed: int = 42,
+    after_epoch: Callable[[int], None] | None = None,
+) -> tuple[int, float]:
+    """The training loop of :func:`fit_intent_head` on given head inputs; returns (steps, last epoch's mean loss).
+
+    ``after_epoch(epoch)`` (1-based) runs after each epoch, with the module back in the mode it was in (a sweep
+    scores the head there).
+    """
+    parameters = [*nlu.head_hidden.parameters(), *nlu.head_out.parameters()]
+    optimizer = torch.optim.AdamW(parameters, lr=learning_rate)
+    generator = torch.Generator().manual_seed(seed)
+    was_training = nlu.training
+    steps, epoch_loss = 0, float("nan")
+    try:
+        for epoch in range(1, epochs + 1):
+            nlu.train()
+            order = torch.randperm(len(targets), generator=generator).to(inputs.device)
+            total = 0.0
+            for begin in range(0, len(order), batch_size):
+                rows = order[begin : begin + batch_size]
+                logits = nlu.head_out(nlu.head_dropout(F.gelu(nlu.head_hidden(inputs[rows]))))
+                loss = F.cross_entropy(logits, targets[rows])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * len(rows)
+                steps += 1
+            epoch_loss = total / len(order)
+            nlu.train(was_training)
+            if after_epoch is not None:
+                after_epoch(epoch)
+    finally:
+        nlu.train(was_training)
+        optimizer.zero_grad(set_to_none=True)
+    return steps, epoch_loss
+
+
+def head_inputs(model: SentenceTransformer, texts: list[str], batch_size: int = 64) -> tuple[Tensor, list[dict]]:
+    """What the intent head reads for each text, captured at the NLU module's input in one encoding pass, and that
+    pass's per-text outputs (``encode_query(..., output_value=None)``: the final ``sentence_embedding``, ...)."""
+    nlu = find_nlu_module(model)
     key = "_intent_head_input"
 
     def capture(_module: torch.nn.Module, args: tuple) -> None:
@@ -125,4 +150,4 @@ def _head_inputs(model: SentenceTransformer, nlu: torch.nn.Module, texts: list[s
             outputs = model.encode_query(texts, batch_size=batch_size, output_value=None, show_progress_bar=False)
     finally:
         handle.remove()
-    return torch.stack([output[key].float() for output in outputs])
+    return torch.stack([output.pop(key).float() for output in outputs]), outputs

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from st_unimr.modules.module_lookup import find_nlu_module
-from st_unimr.training.intent_head_fit import _head_inputs, fit_intent_head
+from st_unimr.training.intent_head_fit import fit_intent_head, head_inputs
 
 TEXTS = [
     "find my photo of a dog",
@@ -30,17 +30,20 @@ def test_cached_inputs_are_the_heads_inputs_in_the_callers_order(tiny_unimr_fact
             nlu.attention_query.normal_()
     # Texts of very different lengths, so encode() reorders them into its batches.
     texts = ["a", *TEXTS, "a much longer text about a dog on the beach in the rain with music playing"]
-    cached = _head_inputs(model, nlu, texts, batch_size=4)
+    cached, outputs = head_inputs(model, texts, batch_size=4)
     captured = []
     handle = nlu.register_forward_pre_hook(
         lambda _m, args: captured.append(nlu._intent_input(args[0], args[0]["sentence_embedding"]).detach())
     )
     try:
-        for text in texts:
-            model.encode_query([text])
+        alone = [model.encode_query([text], convert_to_tensor=True)[0] for text in texts]
     finally:
         handle.remove()
     torch.testing.assert_close(cached, torch.cat(captured), atol=1e-5, rtol=1e-4)
+    # The same pass's outputs, in the same order, without the captured key.
+    embeddings = torch.stack([output["sentence_embedding"] for output in outputs])
+    torch.testing.assert_close(embeddings, torch.stack(alone), atol=1e-5, rtol=1e-4)
+    assert not any("_intent_head_input" in output for output in outputs)
 
 
 def test_the_head_fits_its_rows_and_nothing_else_moves(tiny_unimr_factory):

@@ -41,15 +41,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import st_unimr
     from st_unimr.evaluation.studies.request_nlu import intent_rows
     from st_unimr.modules.module_lookup import find_nlu_module
-    from st_unimr.training.intent_head_fit import _head_inputs
+    from st_unimr.training.intent_head_fit import head_inputs, train_intent_head
 
     model = st_unimr.load(args.model)
     model.eval()
     nlu = find_nlu_module(model)
     train_texts, train_ids, _ = intent_rows(nlu.labels, "train", 8000, None)
     eval_texts, eval_ids, _ = intent_rows(nlu.labels, args.split, None, None)
-    train_x = _head_inputs(model, nlu, train_texts, args.batch_size)
-    eval_x = _head_inputs(model, nlu, eval_texts, args.batch_size)
+    # One pass per split gives the head's inputs and the final embeddings the probe reads.
+    train_x, train_out = head_inputs(model, train_texts, args.batch_size)
+    eval_x, eval_out = head_inputs(model, eval_texts, args.batch_size)
     gold = np.asarray(eval_ids)
     present = np.unique(gold)
 
@@ -59,32 +60,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "macro_f1": round(float(f1_score(gold, predicted, labels=present, average="macro", zero_division=0)), 4),
         }
 
-    with torch.no_grad():
-        current = nlu.head_out(F.gelu(nlu.head_hidden(eval_x))).argmax(-1).numpy()
-        train_e = F.normalize(torch.as_tensor(model.encode_query(train_texts, convert_to_tensor=True)), dim=-1)
-        eval_e = F.normalize(torch.as_tensor(model.encode_query(eval_texts, convert_to_tensor=True)), dim=-1)
-    probe = LogisticRegression(max_iter=1000, C=10.0).fit(train_e.numpy(), train_ids).predict(eval_e.numpy())
+    def normalised(outputs: list[dict]) -> np.ndarray:
+        return F.normalize(torch.stack([o["sentence_embedding"].float() for o in outputs]), dim=-1).numpy()
+
+    current = np.asarray([int(o["intent_logits"].argmax()) for o in eval_out])
+    probe = (
+        LogisticRegression(max_iter=1000, C=10.0).fit(normalised(train_out), train_ids).predict(normalised(eval_out))
+    )
     results: dict[str, Any] = {"stage-2 head": scores(current), "probe": scores(probe)}
     print("stage-2 head", results["stage-2 head"], "probe", results["probe"], flush=True)
     targets = torch.as_tensor(train_ids)
     for rate in args.learning_rates:
         head = copy.deepcopy(nlu)
         torch.manual_seed(0)
-        optimizer = torch.optim.AdamW([*head.head_hidden.parameters(), *head.head_out.parameters()], lr=rate)
-        for epoch in range(1, max(args.epochs) + 1):
-            head.train()
-            for rows in torch.randperm(len(targets)).split(args.batch_size):
-                logits = head.head_out(head.head_dropout(F.gelu(head.head_hidden(train_x[rows]))))
-                loss = F.cross_entropy(logits, targets[rows])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+
+        def score(epoch: int, head: torch.nn.Module = head, rate: float = rate) -> None:
             if epoch in args.epochs:
-                head.eval()
                 with torch.no_grad():
                     predicted = head.head_out(F.gelu(head.head_hidden(eval_x))).argmax(-1).numpy()
                 results[f"lr={rate} epochs={epoch}"] = scores(predicted)
                 print(f"lr={rate} epochs={epoch}", results[f"lr={rate} epochs={epoch}"], flush=True)
+
+        train_intent_head(head, train_x, targets, max(args.epochs), rate, args.batch_size, seed=0, after_epoch=score)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     (output / "intent_head_fit_sweep.json").write_text(json.dumps(results, indent=1))
