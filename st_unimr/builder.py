@@ -35,6 +35,7 @@ def build_unimr(
     intent_pooling: Literal["mean", "attention"] = "mean",
     nlu_hidden_features: int = 256,
     slot_tagging: bool = False,
+    content_route: Literal["pool", "reencode"] = "pool",
     image_projection: Literal["linear", "prototypes"] | None = None,
     num_trainable_image_blocks: int = 0,
     image_weights: str | None = None,
@@ -68,6 +69,9 @@ def build_unimr(
             and, with ``fusion="gated"``, the content-weighted fusion; the search intents
             (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) are appended to ``intents`` where missing. The tagger
             reads the tokens through a bidirectional GRU (``NLUFeatureFusion(slot_context="bigru")``).
+        content_route: How the content fusion finds a request's content (with ``slot_tagging`` and
+            ``fusion="gated"``): ``"pool"`` pools the request's own token embeddings by the tagger's content
+            probability; ``"reencode"`` runs the text encoder again on the content tokens alone (queries only).
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).
@@ -174,6 +178,7 @@ def build_unimr(
         intent_pooling=intent_pooling,
         slot_tags=slot_tags,
         slot_context="bigru" if slot_tagging else "none",
+        content_route=content_route,
     )
     router = Router(
         sub_modules={"text": [*text_modules, nlu, Normalize()], "image": [image_encoder, Normalize()]},

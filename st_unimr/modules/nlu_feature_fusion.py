@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from st_unimr.errors import InvalidInputError, InvalidInputTypeError
 from st_unimr.modules.plugin_module import PluginModuleMixin
+from st_unimr.nlu.slot_labels import SEARCH_INTENTS
 from st_unimr.validation import check_int
 
 __all__ = ["NLUFeatureFusion"]
@@ -17,6 +18,7 @@ __all__ = ["NLUFeatureFusion"]
 FusionMode = Literal["gated", "none"]
 IntentPooling = Literal["mean", "attention"]
 SlotContext = Literal["none", "bigru"]
+ContentRoute = Literal["pool", "reencode"]
 
 
 class NLUFeatureFusion(PluginModuleMixin, Module):
@@ -40,6 +42,13 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
 
         c  = (sum_t p_content(t) * tok_t + s) / (sum_t p_content(t) + 1)
         s' = s + beta * (c - s) + alpha * sigmoid(...) * proj(nlu)
+
+    With ``content_route="reencode"``, ``c`` is instead the text encoder (the modules before this one on its route)
+    run a second time on the request's content tokens alone, with its special and prompt tokens: the in-context
+    token embeddings of "a dog" inside a request still carry the request's frame, while the content on its own
+    embeds where the plain caption does. Only query-side texts that the intent head takes for a search
+    (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) and in which the tagger finds both content and a frame are
+    encoded again; documents, plain captions, other sentences and commands keep ``c = s`` and cost nothing more.
 
     With ``slot_context="bigru"`` the tagger reads each token beside a bidirectional GRU's view of the whole text
     (``hidden_features // 2`` units each way): a per-token MLP alone cannot tell the content of a request from the
@@ -66,6 +75,9 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             what models saved before the tagger existed load with) adds no tagger.
         slot_context: ``"none"`` (the tagger sees each token's embedding alone; what models saved before this option
             load with) or ``"bigru"`` (plus a bidirectional GRU over the tokens; what ``build_unimr`` uses).
+        content_route: ``"pool"`` (content-weighted pooling of the request's token embeddings; what models saved
+            before this option load with) or ``"reencode"`` (the content tokens encoded again on their own; needs the
+            module inside a ``SentenceTransformer``).
 
     Example:
         ::
@@ -99,7 +111,10 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         "dropout",
         "slot_tags",
         "slot_context",
+        "content_route",
     ]
+    # sentence-transformers' Router passes the task ("query", "document", None) to modules that name it here.
+    forward_kwargs: set[str] = {"task"}
 
     def __init__(
         self,
@@ -111,6 +126,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         dropout: float = 0.1,
         slot_tags: list[str] | None = None,
         slot_context: SlotContext = "none",
+        content_route: ContentRoute = "pool",
     ) -> None:
         super().__init__()
         check_int(in_features, "in_features")
@@ -123,6 +139,8 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             raise InvalidInputError(f"dropout must be a number in [0, 1), got {dropout!r}")
         if slot_context not in ("none", "bigru"):
             raise InvalidInputError(f"slot_context must be 'none' or 'bigru', got {slot_context!r}")
+        if content_route not in ("pool", "reencode"):
+            raise InvalidInputError(f"content_route must be 'pool' or 'reencode', got {content_route!r}")
         if isinstance(labels, (str, bytes, dict)) or not isinstance(labels, Iterable):
             raise InvalidInputTypeError(f"labels must be a list of label names, got {labels!r}")
         labels = _check_names(labels, "intent label")
@@ -139,6 +157,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         self.dropout = dropout
         self.slot_tags = slot_tags
         self.slot_context = slot_context
+        self.content_route = content_route
 
         if intent_pooling == "attention":
             self.attention_query = nn.Parameter(torch.zeros(in_features))
@@ -173,7 +192,15 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         """Indices of the ``B-content`` / ``I-content`` tags in ``slot_tags`` (empty without a tagger)."""
         return [i for i, tag in enumerate(self.slot_tags or []) if tag in ("B-content", "I-content")]
 
-    def forward(self, features: dict[str, Tensor], **kwargs) -> dict[str, Tensor]:
+    def on_model_ready(self, model: Any) -> None:
+        """Remember the model that holds the module: ``content_route="reencode"`` runs the modules before this one
+        (the text encoder and its pooling) a second time, on a request's content."""
+        super().on_model_ready(model)
+        # A plain list, so that torch does not register the model as a submodule of its own module; a deepcopy of the
+        # model maps it to the copy.
+        self._owner = [model]
+
+    def forward(self, features: dict[str, Tensor], task: str | None = None, **kwargs) -> dict[str, Tensor]:
         sentence = features["sentence_embedding"]
         summary = self._intent_input(features, sentence)
         hidden = self.head_dropout(F.gelu(self.head_hidden(summary)))
@@ -184,16 +211,22 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         features["nlu_features"] = nlu
         fused = sentence
         if self.slot_tags is not None:
-            slot_logits = self.slot_out(self.head_dropout(F.gelu(self.slot_hidden(self._slot_input(features)))))
+            slot_logits = self._slot_logits(features)
             features["slot_logits"] = slot_logits
             if hasattr(self, "content_scale"):
-                content = self._content_pooling(features, sentence, slot_logits)
+                if self.content_route == "pool":
+                    content = self._content_pooling(features, sentence, slot_logits)
+                else:
+                    content = self._content_reencoding(features, sentence, slot_logits, logits, task)
                 fused = fused + self.content_scale * (content - sentence)
         if self.fusion == "gated":
             gate = torch.sigmoid(self.fusion_gate(torch.cat([sentence, nlu], dim=-1)))
             fused = fused + self.fusion_scale * gate * self.fusion_proj(nlu)
             features["sentence_embedding"] = fused
         return features
+
+    def _slot_logits(self, features: dict[str, Tensor]) -> Tensor:
+        return self.slot_out(self.head_dropout(F.gelu(self.slot_hidden(self._slot_input(features)))))
 
     def _slot_input(self, features: dict[str, Tensor]) -> Tensor:
         tokens = features["token_embeddings"]
@@ -213,6 +246,81 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         weights = slot_logits.softmax(dim=-1)[..., self.content_tag_ids].sum(dim=-1) * mask
         pooled = (weights.unsqueeze(-1) * tokens).sum(dim=1) + sentence
         return pooled / (weights.sum(dim=1, keepdim=True) + 1)
+
+    def _content_reencoding(
+        self,
+        features: dict[str, Tensor],
+        sentence: Tensor,
+        slot_logits: Tensor,
+        intent_logits: Tensor,
+        task: str | None,
+    ) -> Tensor:
+        """Each request's content tokens (with the special and prompt tokens) encoded again on their own.
+
+        Texts that the tagger finds no frame in (a caption, a plain question), documents and rows that the scale
+        cannot reach (stage 2, scale 0 and frozen) keep their sentence embedding and cost nothing.
+        """
+        scale = self.content_scale
+        if task == "document" or not (scale.any() or (scale.requires_grad and torch.is_grad_enabled())):
+            return sentence
+        upstream = self._upstream_modules()
+        tokenizer = next((module.tokenizer for module in upstream if getattr(module, "tokenizer", None)), None)
+        if tokenizer is None:
+            raise RuntimeError("content_route='reencode' needs the text encoder's tokenizer before NLUFeatureFusion")
+        input_ids, mask = features["input_ids"], features["attention_mask"].to(torch.bool)
+        is_content = (slot_logits.softmax(dim=-1)[..., self.content_tag_ids].sum(dim=-1) > 0.5) & mask
+        special = torch.tensor(tokenizer.all_special_ids, device=input_ids.device)
+        keep = is_content | (torch.isin(input_ids, special) & mask)
+        prompt_length = features.get("prompt_length")
+        if prompt_length is not None:
+            if isinstance(prompt_length, Tensor):
+                prompt_length = prompt_length.flatten()[0]
+            prompt_length = int(prompt_length)
+            first = mask.to(torch.int64).argmax(dim=1, keepdim=True)
+            positions = torch.arange(mask.shape[1], device=mask.device).unsqueeze(0)
+            keep |= (positions >= first) & (positions < first + prompt_length) & mask
+        framed = is_content.any(dim=1) & (keep.sum(dim=1) < mask.sum(dim=1))
+        rows = (framed & self._is_search(intent_logits)).nonzero().flatten()
+        if rows.numel() == 0:
+            return sentence
+        kept = [input_ids[row][keep[row]] for row in rows.tolist()]
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        content_ids = nn.utils.rnn.pad_sequence(kept, batch_first=True, padding_value=pad)
+        lengths = torch.tensor([len(ids) for ids in kept], device=input_ids.device)
+        content_mask = (torch.arange(content_ids.shape[1], device=input_ids.device) < lengths.unsqueeze(1)).to(
+            features["attention_mask"].dtype
+        )
+        content_features: dict[str, Any] = {"input_ids": content_ids, "attention_mask": content_mask}
+        if "token_type_ids" in features:
+            content_features["token_type_ids"] = torch.zeros_like(content_ids)
+        for key in ("prompt_length", "modality"):
+            if key in features:
+                content_features[key] = features[key]
+        for module in upstream:
+            module_kwargs = {"task": task} if "task" in getattr(module, "forward_kwargs", ()) else {}
+            content_features = module(content_features, **module_kwargs)
+        encoded = content_features["sentence_embedding"].to(sentence.dtype)
+        return sentence.index_copy(0, rows, encoded)
+
+    def _is_search(self, intent_logits: Tensor) -> Tensor:
+        """Rows whose most likely intent is a search (``photo_search``, ``document_search``)."""
+        search = [i for i, label in enumerate(self.labels) if label in SEARCH_INTENTS]
+        if not search:
+            return torch.ones(intent_logits.shape[0], dtype=torch.bool, device=intent_logits.device)
+        return torch.isin(intent_logits.argmax(dim=-1), torch.tensor(search, device=intent_logits.device))
+
+    def _upstream_modules(self) -> list[nn.Module]:
+        """The modules before this one on its route of the model that holds it (``on_model_ready``)."""
+        owner = getattr(self, "_owner", None)
+        if owner:
+            for module in owner[0].modules():
+                children = list(module.children())
+                if any(child is self for child in children):
+                    return children[: next(i for i, child in enumerate(children) if child is self)]
+        raise RuntimeError(
+            "NLUFeatureFusion(content_route='reencode') encodes text again, so it needs the model holding it: "
+            "use it inside a SentenceTransformer (st_unimr.build_unimr / st_unimr.load / SentenceTransformer(...))"
+        )
 
     def _intent_input(self, features: dict[str, Tensor], sentence: Tensor) -> Tensor:
         if self.intent_pooling == "mean":

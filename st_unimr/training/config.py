@@ -44,6 +44,9 @@ class ModelConfig:
     nlu_hidden_features: int = 256
     # the slot tagger (content / time / place) with content-weighted fusion, and the search intents (issue 13)
     slot_tagging: bool = False
+    # how the content fusion finds a request's content: "pool" (its token embeddings, weighted by the tagger) or
+    # "reencode" (the encoder run again on the content tokens alone)
+    content_route: Literal["pool", "reencode"] = "pool"
     num_trainable_image_blocks: int = 0
     # Truncation while training (short captions and intents train faster at 32). Evaluation and the saved models use
     # inference_max_seq_length (null: the text encoder's full length, 512 for e5-small), so long texts are not cut.

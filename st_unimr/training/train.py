@@ -120,6 +120,7 @@ def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
         "intent_pooling": config.model.intent_pooling,
         "nlu_hidden_features": config.model.nlu_hidden_features,
         "slot_tagging": config.model.slot_tagging,
+        "content_route": config.model.content_route,
         "num_trainable_image_blocks": config.model.num_trainable_image_blocks,
         "max_seq_length": config.model.max_seq_length,
         # The user's intents (with the bundle's, when it stays): the head's labels are those found in the data.

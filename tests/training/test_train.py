@@ -65,10 +65,12 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     assert again.returncode != 0 and "--resume" in again.stderr
 
 
-def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, fake_time_normalization):
+@pytest.mark.parametrize("route", ["pool", "reencode"])
+def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, fake_time_normalization, route):
     out = tmp_path / "run"
     tasks = "stage3.tasks=[image_text,text_pairs,intents,requests_image,requests_text]"
     options = ["--set", "model.slot_tagging=true", "--set", tasks, "--set", "stage2.intent_head_epochs=3"]
+    options += ["--set", f"model.content_route={route}"]
     result = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *options)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metrics = json.loads((out / "training_metrics.json").read_text())
@@ -94,6 +96,7 @@ def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, f
     for kind in ("request_t2i", "caption_t2i", "request_t2d", "content_t2d"):
         assert 0.0 <= test[f"test_requests_{kind}_cosine_recall@10"] <= 1.0
     model = st_unimr.load(str(out / "final"))
+    assert find_nlu_module(model).content_route == route
     parsed = st_unimr.parse_query(model, ["find a photo of a red square from last month"], reference_date="2026-11-27")
     assert parsed[0]["intent"]["label"] in find_nlu_module(model).labels
 

@@ -1,0 +1,126 @@
+"""NLUFeatureFusion(content_route="reencode"): a request embeds as its content tokens encoded on their own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sentence_transformers import SentenceTransformer
+
+import st_unimr
+from st_unimr import NLUFeatureFusion
+from st_unimr.errors import InvalidInputError
+from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.nlu.slot_labels import SLOT_TAGS
+from tests.conftest import INTENTS
+from tests.core.test_nlu_feature_fusion import TEXTS, plain_encoder
+
+REQUEST = "please find the photo of a dog from last month"
+CONTENT = "a dog"
+
+
+def tag_words_as_content(nlu: NLUFeatureFusion, words: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tagger that marks exactly the tokens of ``words`` as content (B/I-content) and every other token O."""
+    tokenizer = nlu._upstream_modules()[0].tokenizer
+    content_ids = set(tokenizer(words, add_special_tokens=False)["input_ids"])
+
+    def slot_logits(features: dict[str, torch.Tensor]) -> torch.Tensor:
+        is_content = torch.isin(features["input_ids"], torch.tensor(sorted(content_ids)))
+        logits = torch.full((*features["input_ids"].shape, len(SLOT_TAGS)), -20.0)
+        logits[..., SLOT_TAGS.index("O")] = torch.where(is_content, -20.0, 20.0)
+        logits[..., SLOT_TAGS.index("I-content")] = torch.where(is_content, 20.0, -20.0)
+        return logits
+
+    monkeypatch.setattr(nlu, "_slot_logits", slot_logits)
+
+
+def predict_intent(nlu: NLUFeatureFusion, label: str) -> None:
+    """An intent head that predicts ``label`` for every text."""
+    with torch.no_grad():
+        nlu.head_out.weight.zero_()
+        nlu.head_out.bias.fill_(-10.0)
+        nlu.head_out.bias[nlu.labels.index(label)] = 10.0
+
+
+@pytest.fixture
+def reencoding(tiny_unimr_factory, monkeypatch) -> SentenceTransformer:
+    model = tiny_unimr_factory(slot_tagging=True, content_route="reencode")
+    nlu = find_nlu_module(model)
+    with torch.no_grad():
+        nlu.content_scale.fill_(1.0)
+    tag_words_as_content(nlu, CONTENT, monkeypatch)
+    predict_intent(nlu, "photo_search")
+    return model
+
+
+def test_request_lands_where_its_content_lands(reencoding, tiny_text_dir):
+    plain = plain_encoder(tiny_text_dir)
+    request, content = reencoding.encode_query([REQUEST, CONTENT])
+    assert np.abs(request - content).max() < 1e-5
+    assert np.abs(content - plain.encode_query(CONTENT)).max() < 1e-6  # no frame: nothing encoded again
+    assert np.abs(request - plain.encode_query(REQUEST)).max() > 1e-2
+    # batched with texts of other lengths, and in any position, the same
+    batch = reencoding.encode_query([*TEXTS, REQUEST])
+    assert np.abs(batch[-1] - content).max() < 1e-5
+
+
+def test_only_search_requests_are_encoded_again(reencoding, tiny_text_dir):
+    """A text whose intent is not a search (a sentence of a text-pair query, a command) keeps its own embedding,
+    whatever the tagger marks in it."""
+    predict_intent(find_nlu_module(reencoding), INTENTS[0])
+    reference = plain_encoder(tiny_text_dir).encode_query([REQUEST, *TEXTS])
+    assert np.abs(reencoding.encode_query([REQUEST, *TEXTS]) - reference).max() < 1e-6
+
+
+def test_documents_are_never_encoded_again(reencoding, tiny_text_dir):
+    reference = plain_encoder(tiny_text_dir).encode_document([REQUEST, *TEXTS])
+    assert np.abs(reencoding.encode_document([REQUEST, *TEXTS]) - reference).max() < 1e-6
+
+
+def test_fresh_reencoding_model_equals_plain_encoder(tiny_unimr_factory, tiny_text_dir):
+    model = tiny_unimr_factory(slot_tagging=True, content_route="reencode")
+    plain = plain_encoder(tiny_text_dir)
+    texts = [*TEXTS, REQUEST]
+    for encode in ("encode_query", "encode_document"):
+        assert np.abs(getattr(model, encode)(texts) - getattr(plain, encode)(texts)).max() < 1e-6
+
+
+def test_training_reaches_the_encoder_through_the_second_pass(reencoding):
+    model = reencoding.train()
+    features = model.preprocess([REQUEST], prompt=model.prompts["query"])
+    out = model(features, task="query")
+    out["sentence_embedding"].sum().backward()
+    word_embeddings = model[0].sub_modules["text"][0].auto_model.get_input_embeddings().weight
+    tokenizer = model.tokenizer
+    frame_ids = tokenizer("please find photo", add_special_tokens=False)["input_ids"]
+    content_ids = tokenizer(CONTENT, add_special_tokens=False)["input_ids"]
+    # The request's embedding is its content's: the frame words no longer reach it, the content words do.
+    assert word_embeddings.grad[content_ids].abs().sum() > 0
+    assert word_embeddings.grad[frame_ids].abs().sum() == 0
+
+
+def test_saved_route_survives_both_loaders(reencoding, tmp_path):
+    reencoding.save(str(tmp_path / "model"))
+    for loaded in (
+        st_unimr.load(str(tmp_path / "model")),
+        SentenceTransformer(str(tmp_path / "model"), trust_remote_code=True, device="cpu"),
+    ):
+        nlu = find_nlu_module(loaded)
+        assert nlu.content_route == "reencode"
+        assert nlu._upstream_modules()[0] is loaded[0].sub_modules["text"][0]
+
+
+def test_route_needs_a_model_and_a_known_name():
+    with pytest.raises(InvalidInputError, match="content_route"):
+        NLUFeatureFusion(8, labels=["a"], slot_tags=list(SLOT_TAGS), content_route="twice")
+    module = NLUFeatureFusion(8, labels=["a"], slot_tags=list(SLOT_TAGS), content_route="reencode").eval()
+    with torch.no_grad():
+        module.content_scale.fill_(1.0)
+    features = {
+        "sentence_embedding": torch.randn(1, 8),
+        "token_embeddings": torch.randn(1, 4, 8),
+        "attention_mask": torch.ones(1, 4),
+        "input_ids": torch.arange(4).unsqueeze(0),
+    }
+    with pytest.raises(RuntimeError, match="needs the model holding it"):
+        module(features)
