@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from st_unimr.errors import InvalidInputError, InvalidInputTypeError
 from st_unimr.modules.plugin_module import PluginModuleMixin
+from st_unimr.nlu.bio_decoding import bio_viterbi
 from st_unimr.nlu.slot_labels import SEARCH_INTENTS
 from st_unimr.validation import check_int
 
@@ -43,12 +44,16 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         c  = (sum_t p_content(t) * tok_t + s) / (sum_t p_content(t) + 1)
         s' = s + beta * (c - s) + alpha * sigmoid(...) * proj(nlu)
 
-    With ``content_route="reencode"``, ``c`` is instead the text encoder (the modules before this one on its route)
-    run a second time on the request's content tokens alone, with its special and prompt tokens: the in-context
+    With ``content_route="reencode"`` the request moves instead toward its content tokens alone (with the special and
+    prompt tokens) encoded a second time through the whole text route, this module included::
+
+        s' = f + beta * (route(content tokens) - f),   f = s + alpha * sigmoid(...) * proj(nlu)
+
+    so at ``beta = 1`` a request embeds exactly as its content does. The in-context
     token embeddings of "a dog" inside a request still carry the request's frame, while the content on its own
     embeds where the plain caption does. Only query-side texts that the intent head takes for a search
     (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) and in which the tagger finds both content and a frame are
-    encoded again; documents, plain captions, other sentences and commands keep ``c = s`` and cost nothing more.
+    encoded again; documents, plain captions, other sentences and commands keep ``f`` and cost nothing more.
 
     With ``slot_context="bigru"`` the tagger reads each token beside a bidirectional GRU's view of the whole text
     (``hidden_features // 2`` units each way): a per-token MLP alone cannot tell the content of a request from the
@@ -201,6 +206,9 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         self._owner = [model]
 
     def forward(self, features: dict[str, Tensor], task: str | None = None, **kwargs) -> dict[str, Tensor]:
+        return self._fuse(features, task, content_pass=False)
+
+    def _fuse(self, features: dict[str, Tensor], task: str | None, content_pass: bool) -> dict[str, Tensor]:
         sentence = features["sentence_embedding"]
         summary = self._intent_input(features, sentence)
         hidden = self.head_dropout(F.gelu(self.head_hidden(summary)))
@@ -210,18 +218,19 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         features["intent_logits"] = logits
         features["nlu_features"] = nlu
         fused = sentence
+        slot_logits = None
         if self.slot_tags is not None:
             slot_logits = self._slot_logits(features)
             features["slot_logits"] = slot_logits
             if hasattr(self, "content_scale"):
-                if self.content_route == "pool":
-                    content = self._content_pooling(features, sentence, slot_logits)
-                else:
-                    content = self._content_reencoding(features, sentence, slot_logits, logits, task)
+                content = self._content_pooling(features, sentence, slot_logits)
                 fused = fused + self.content_scale * (content - sentence)
         if self.fusion == "gated":
             gate = torch.sigmoid(self.fusion_gate(torch.cat([sentence, nlu], dim=-1)))
             fused = fused + self.fusion_scale * gate * self.fusion_proj(nlu)
+            if hasattr(self, "content_scale") and self.content_route == "reencode" and not content_pass:
+                content = self._content_reencoding(features, fused, slot_logits, logits, task)
+                fused = fused + self.content_scale * (content - fused)
             features["sentence_embedding"] = fused
         return features
 
@@ -250,25 +259,34 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
     def _content_reencoding(
         self,
         features: dict[str, Tensor],
-        sentence: Tensor,
+        own: Tensor,
         slot_logits: Tensor,
         intent_logits: Tensor,
         task: str | None,
     ) -> Tensor:
-        """Each request's content tokens (with the special and prompt tokens) encoded again on their own.
+        """``own`` (the fused embeddings), where a search request's content tokens, with the special and prompt
+        tokens, are encoded again on their own through the whole text route (this module included, once).
 
         Texts that the tagger finds no frame in (a caption, a plain question), documents and rows that the scale
-        cannot reach (stage 2, scale 0 and frozen) keep their sentence embedding and cost nothing.
+        cannot reach (stage 2, scale 0 and frozen) keep ``own`` and cost nothing.
         """
         scale = self.content_scale
         if task == "document" or not (scale.any() or (scale.requires_grad and torch.is_grad_enabled())):
-            return sentence
+            return own
         upstream = self._upstream_modules()
         tokenizer = next((module.tokenizer for module in upstream if getattr(module, "tokenizer", None)), None)
         if tokenizer is None:
             raise RuntimeError("content_route='reencode' needs the text encoder's tokenizer before NLUFeatureFusion")
         input_ids, mask = features["input_ids"], features["attention_mask"].to(torch.bool)
-        is_content = (slot_logits.softmax(dim=-1)[..., self.content_tag_ids].sum(dim=-1) > 0.5) & mask
+        is_content = torch.zeros_like(mask)
+        search = self._is_search(intent_logits)
+        log_probs = slot_logits.detach().float().log_softmax(dim=-1)
+        content_tags = torch.tensor(self.content_tag_ids)
+        for row in search.nonzero().flatten().tolist():
+            # The best valid BIO path, as parse_query decodes it: a per-token threshold cuts spans in the middle.
+            length = int(mask[row].sum())
+            path = torch.tensor(bio_viterbi(log_probs[row, :length], self.slot_tags))
+            is_content[row, :length] = torch.isin(path, content_tags).to(mask.device)
         special = torch.tensor(tokenizer.all_special_ids, device=input_ids.device)
         keep = is_content | (torch.isin(input_ids, special) & mask)
         prompt_length = features.get("prompt_length")
@@ -279,10 +297,9 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             first = mask.to(torch.int64).argmax(dim=1, keepdim=True)
             positions = torch.arange(mask.shape[1], device=mask.device).unsqueeze(0)
             keep |= (positions >= first) & (positions < first + prompt_length) & mask
-        framed = is_content.any(dim=1) & (keep.sum(dim=1) < mask.sum(dim=1))
-        rows = (framed & self._is_search(intent_logits)).nonzero().flatten()
+        rows = (is_content.any(dim=1) & (keep.sum(dim=1) < mask.sum(dim=1))).nonzero().flatten()
         if rows.numel() == 0:
-            return sentence
+            return own
         kept = [input_ids[row][keep[row]] for row in rows.tolist()]
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         content_ids = nn.utils.rnn.pad_sequence(kept, batch_first=True, padding_value=pad)
@@ -299,8 +316,8 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         for module in upstream:
             module_kwargs = {"task": task} if "task" in getattr(module, "forward_kwargs", ()) else {}
             content_features = module(content_features, **module_kwargs)
-        encoded = content_features["sentence_embedding"].to(sentence.dtype)
-        return sentence.index_copy(0, rows, encoded)
+        encoded = self._fuse(content_features, task, content_pass=True)["sentence_embedding"].to(own.dtype)
+        return own.index_copy(0, rows, encoded)
 
     def _is_search(self, intent_logits: Tensor) -> Tensor:
         """Rows whose most likely intent is a search (``photo_search``, ``document_search``)."""

@@ -47,6 +47,9 @@ class ModelConfig:
     # how the content fusion finds a request's content: "pool" (its token embeddings, weighted by the tagger) or
     # "reencode" (the encoder run again on the content tokens alone)
     content_route: Literal["pool", "reencode"] = "pool"
+    # the route the trained model keeps, set once stage 3 has trained (null: content_route); the route changes no
+    # weight, so a model trained with "pool" can embed search requests with "reencode"
+    inference_content_route: Literal["pool", "reencode"] | None = None
     num_trainable_image_blocks: int = 0
     # Truncation while training (short captions and intents train faster at 32). Evaluation and the saved models use
     # inference_max_seq_length (null: the text encoder's full length, 512 for e5-small), so long texts are not cut.

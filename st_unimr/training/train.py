@@ -252,6 +252,20 @@ def open_content_fusion(model: SentenceTransformer, start: float | None) -> bool
     return True
 
 
+def set_content_route(model: SentenceTransformer, route: str | None) -> bool:
+    """Give the trained model's content fusion the route it embeds with from now on; False (nothing changed) without
+    a route or a content fusion.
+
+    The route changes no weight. Trained with ``pool``, the default's search requests embed better with
+    ``reencode`` (evaluation/reports/nlu/report.md, "Content route").
+    """
+    nlu = find_nlu_module(model)
+    if route is None or not hasattr(nlu, "content_scale"):
+        return False
+    nlu.content_route = route
+    return True
+
+
 def fit_stage2_intent_head(model: SentenceTransformer, config: TrainConfig) -> dict[str, Any]:
     """Stage 2's intent head trained on, to convergence, over the rows stage 2 saw (``stage2.intent_head_epochs``).
 
@@ -370,6 +384,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
             result["domain_gate"] = gate
         if refresh and config.stage3.image_prototypes == "frozen":
             refresh_zero_shot_head(model)
+        if stage == 3 and set_content_route(model, config.model.inference_content_route):
+            logger.info(f"Content route for inference: {config.model.inference_content_route}")
         if is_main_process():
             result["dev"] = evaluate(model, config, "dev", eval_tasks)
             result["loss_records"] = records

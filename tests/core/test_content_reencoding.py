@@ -28,7 +28,7 @@ def tag_words_as_content(nlu: NLUFeatureFusion, words: str, monkeypatch: pytest.
         is_content = torch.isin(features["input_ids"], torch.tensor(sorted(content_ids)))
         logits = torch.full((*features["input_ids"].shape, len(SLOT_TAGS)), -20.0)
         logits[..., SLOT_TAGS.index("O")] = torch.where(is_content, -20.0, 20.0)
-        logits[..., SLOT_TAGS.index("I-content")] = torch.where(is_content, 20.0, -20.0)
+        logits[..., SLOT_TAGS.index("B-content")] = torch.where(is_content, 20.0, -20.0)
         return logits
 
     monkeypatch.setattr(nlu, "_slot_logits", slot_logits)
@@ -53,28 +53,39 @@ def reencoding(tiny_unimr_factory, monkeypatch) -> SentenceTransformer:
     return model
 
 
-def test_request_lands_where_its_content_lands(reencoding, tiny_text_dir):
-    plain = plain_encoder(tiny_text_dir)
+def pooled(model: SentenceTransformer, encode: str, texts: list[str]) -> np.ndarray:
+    """The same model's embeddings with the one-pass content pooling (``content_route="pool"``)."""
+    nlu = find_nlu_module(model)
+    nlu.content_route = "pool"
+    try:
+        return getattr(model, encode)(texts)
+    finally:
+        nlu.content_route = "reencode"
+
+
+def test_request_lands_where_its_content_lands(reencoding):
     request, content = reencoding.encode_query([REQUEST, CONTENT])
     assert np.abs(request - content).max() < 1e-5
-    assert np.abs(content - plain.encode_query(CONTENT)).max() < 1e-6  # no frame: nothing encoded again
-    assert np.abs(request - plain.encode_query(REQUEST)).max() > 1e-2
+    # The content has no frame: it embeds as with one pass; the request does not.
+    pooled_request, pooled_content = pooled(reencoding, "encode_query", [REQUEST, CONTENT])
+    assert np.abs(content - pooled_content).max() < 1e-6
+    assert np.abs(request - pooled_request).max() > 1e-2
     # batched with texts of other lengths, and in any position, the same
     batch = reencoding.encode_query([*TEXTS, REQUEST])
     assert np.abs(batch[-1] - content).max() < 1e-5
 
 
-def test_only_search_requests_are_encoded_again(reencoding, tiny_text_dir):
-    """A text whose intent is not a search (a sentence of a text-pair query, a command) keeps its own embedding,
+def test_only_search_requests_are_encoded_again(reencoding):
+    """A text whose intent is not a search (a sentence of a text-pair query, a command) keeps its one-pass embedding,
     whatever the tagger marks in it."""
     predict_intent(find_nlu_module(reencoding), INTENTS[0])
-    reference = plain_encoder(tiny_text_dir).encode_query([REQUEST, *TEXTS])
-    assert np.abs(reencoding.encode_query([REQUEST, *TEXTS]) - reference).max() < 1e-6
+    texts = [REQUEST, *TEXTS]
+    assert np.abs(reencoding.encode_query(texts) - pooled(reencoding, "encode_query", texts)).max() < 1e-6
 
 
-def test_documents_are_never_encoded_again(reencoding, tiny_text_dir):
-    reference = plain_encoder(tiny_text_dir).encode_document([REQUEST, *TEXTS])
-    assert np.abs(reencoding.encode_document([REQUEST, *TEXTS]) - reference).max() < 1e-6
+def test_documents_are_never_encoded_again(reencoding):
+    texts = [REQUEST, *TEXTS]
+    assert np.abs(reencoding.encode_document(texts) - pooled(reencoding, "encode_document", texts)).max() < 1e-6
 
 
 def test_fresh_reencoding_model_equals_plain_encoder(tiny_unimr_factory, tiny_text_dir):

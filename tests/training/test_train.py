@@ -65,12 +65,17 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     assert again.returncode != 0 and "--resume" in again.stderr
 
 
-@pytest.mark.parametrize("route", ["pool", "reencode"])
-def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, fake_time_normalization, route):
+@pytest.mark.parametrize(
+    ("route", "inference_route", "final_route"),
+    [("pool", "null", "pool"), ("reencode", "null", "reencode"), ("pool", "reencode", "reencode")],
+)
+def test_quick_run_with_slot_tagging_and_request_tasks(
+    fixture_home, tmp_path, fake_time_normalization, route, inference_route, final_route
+):
     out = tmp_path / "run"
     tasks = "stage3.tasks=[image_text,text_pairs,intents,requests_image,requests_text]"
     options = ["--set", "model.slot_tagging=true", "--set", tasks, "--set", "stage2.intent_head_epochs=3"]
-    options += ["--set", f"model.content_route={route}"]
+    options += ["--set", f"model.content_route={route}", "--set", f"model.inference_content_route={inference_route}"]
     result = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *options)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metrics = json.loads((out / "training_metrics.json").read_text())
@@ -96,7 +101,22 @@ def test_quick_run_with_slot_tagging_and_request_tasks(fixture_home, tmp_path, f
     for kind in ("request_t2i", "caption_t2i", "request_t2d", "content_t2d"):
         assert 0.0 <= test[f"test_requests_{kind}_cosine_recall@10"] <= 1.0
     model = st_unimr.load(str(out / "final"))
-    assert find_nlu_module(model).content_route == route
+    assert find_nlu_module(model).content_route == final_route
+    # The route trained with is the stage models' route; the inference route is set once stage 3 has trained.
+    assert find_nlu_module(st_unimr.load(str(out / "stage2" / "model"))).content_route == route
+    assert find_nlu_module(st_unimr.load(str(out / "stage3" / "model"))).content_route == final_route
+    if final_route == "pool":
+        # The same weights scored with the other route, in the layout seed_summary reads.
+        study = ["-m", "st_unimr.evaluation.studies.content_route", "--run", str(out), "--route", "reencode"]
+        overrides = [item for item in options if item != "--set"]
+        study += ["--output", str(tmp_path / "reencode"), "--config", QUICK, *[f"--set={o}" for o in overrides]]
+        result = run_train(fixture_home, entry=study)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        scored = json.loads((tmp_path / "reencode" / "training_metrics.json").read_text())
+        assert scored["content_route"] == "reencode"
+        assert set(scored["test"]) == set(metrics["test"])
+        assert set(scored["stages"]["stage3"]["dev"]) == set(metrics["stages"]["stage3"]["dev"])
+        assert find_nlu_module(st_unimr.load(str(out / "final"))).content_route == "pool"  # nothing saved over
     parsed = st_unimr.parse_query(model, ["find a photo of a red square from last month"], reference_date="2026-11-27")
     assert parsed[0]["intent"]["label"] in find_nlu_module(model).labels
 
