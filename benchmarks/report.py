@@ -13,6 +13,7 @@ ORDER = ["query_path", "fusion_overhead", "image_encoding", "training", "optimis
 TITLES = {
     "query_path": "Query path: unified model vs three-encoder pipeline",
     "fusion_overhead": "Fusion overhead: UniMR text route vs the same encoder without NLUFeatureFusion",
+    "content_route": "Content route cost: search requests encoded with content_route reencode vs pool",
     "image_encoding": "Image encoding",
     "training": "Training",
     "optimised_inference": "Optimised CPU inference of the text route",

@@ -14,10 +14,20 @@ import pytest
 import torch
 from PIL import Image
 
-from benchmarks import corpus_scale, fusion_overhead, image_encoding, optimised_inference, query_path, training
+from benchmarks import (
+    content_route,
+    corpus_scale,
+    fusion_overhead,
+    image_encoding,
+    optimised_inference,
+    query_path,
+    training,
+)
 from benchmarks.common import interleaved_timings, percentile, target
 from benchmarks.models import build_pipeline, text_route, text_route_without_fusion, unified_query
 from benchmarks.report import render_markdown
+from st_unimr.modules.module_lookup import find_nlu_module
+from tests.core.test_content_reencoding import predict_intent, tag_words_as_content
 
 QUERIES = [
     "find a photo of my dog",
@@ -83,6 +93,22 @@ def test_fusion_overhead_result(tiny_unimr_factory):
     assert result["figures"]["max_abs_embedding_difference"] == 0.0
     assert result["figures"]["fusion_module_share_percent"] > 0
     assert result["targets"][0]["met"] in (True, False)
+    _assert_table_shapes(result)
+
+
+def test_content_route_result(tiny_unimr_factory, monkeypatch):
+    model = tiny_unimr_factory(slot_tagging=True, content_route="reencode")
+    nlu = find_nlu_module(model)
+    with torch.no_grad():
+        nlu.content_scale.fill_(1.0)
+    tag_words_as_content(nlu, "a dog", monkeypatch)
+    predict_intent(nlu, "photo_search")
+    queries = ["please find the photo of a dog from last month", "a dog", "wake me up at 7"]
+    result = content_route.run(model, queries, batch_size=2, repeats=2)
+    # Only the request with a frame around its content is encoded twice.
+    assert math.isclose(result["figures"]["share_encoded_twice"], 1 / 3)
+    assert result["figures"]["time_ratio"] > 0
+    assert nlu.content_route == "reencode"  # the benchmark puts the model's route back
     _assert_table_shapes(result)
 
 
