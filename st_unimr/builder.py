@@ -71,7 +71,8 @@ def build_unimr(
             reads the tokens through a bidirectional GRU (``NLUFeatureFusion(slot_context="bigru")``).
         content_route: How the content fusion finds a request's content (with ``slot_tagging`` and
             ``fusion="gated"``): ``"pool"`` pools the request's own token embeddings by the tagger's content
-            probability; ``"reencode"`` runs the text encoder again on the content tokens alone (queries only).
+            probability; ``"reencode"`` also encodes a search request with a frame a second time, from its content
+            tokens alone (queries only; see :class:`~st_unimr.modules.NLUFeatureFusion`).
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).

@@ -49,11 +49,11 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
 
         s' = f + beta * (route(content tokens) - f),   f = s + alpha * sigmoid(...) * proj(nlu)
 
-    so at ``beta = 1`` a request embeds exactly as its content does. The in-context
-    token embeddings of "a dog" inside a request still carry the request's frame, while the content on its own
-    embeds where the plain caption does. Only query-side texts that the intent head takes for a search
-    (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) and in which the tagger finds both content and a frame are
-    encoded again; documents, plain captions, other sentences and commands keep ``f`` and cost nothing more.
+    so at ``beta = 1`` a request embeds exactly as its content does: the in-context token embeddings of "a dog" inside
+    a request still carry the request's frame, the content on its own does not. Only query-side texts that the intent
+    head takes for a search (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`; any text, for a label set without
+    them) and in whose best BIO path the tagger finds both content and a frame are encoded again; documents, plain
+    captions, other sentences and commands keep ``f`` and cost nothing more.
 
     With ``slot_context="bigru"`` the tagger reads each token beside a bidirectional GRU's view of the whole text
     (``hidden_features // 2`` units each way): a per-token MLP alone cannot tell the content of a request from the

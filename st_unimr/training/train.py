@@ -256,8 +256,8 @@ def set_content_route(model: SentenceTransformer, route: str | None) -> bool:
     """Give the trained model's content fusion the route it embeds with from now on; False (nothing changed) without
     a route or a content fusion.
 
-    The route changes no weight. Trained with ``pool``, the default's search requests embed better with
-    ``reencode`` (evaluation/reports/nlu/report.md, "Content route").
+    The route changes no weight. On the default's ``pool``-trained weights, ``reencode`` lifts requests for documents
+    and lowers requests for photos (evaluation/reports/nlu/report.md, "Content route").
     """
     nlu = find_nlu_module(model)
     if route is None or not hasattr(nlu, "content_scale"):

@@ -15,11 +15,9 @@ with the given ``--config``) and writes only ``training_metrics.json`` to ``--ou
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import st_unimr
-from st_unimr.modules.module_lookup import find_nlu_module
 
 __all__ = ["main"]
 
@@ -32,17 +30,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--config", default=None, help="The run's training config (default: the packaged default)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="As the run's --set")
     args = parser.parse_args(argv)
-    from st_unimr.training.train import build_config, evaluate, evaluation_tasks, parse_args
+    from st_unimr.training.stages import write_json
+    from st_unimr.training.train import build_config, evaluate, evaluation_tasks, parse_args, set_content_route
 
     train_args = ["--config", args.config] if args.config else []
     for override in args.set:
         train_args += ["--set", override]
     config = build_config(parse_args(train_args))
     model = st_unimr.load(str(Path(args.run) / "final"))
-    nlu = find_nlu_module(model)
-    if not hasattr(nlu, "content_scale"):
+    if not set_content_route(model, args.route):
         raise SystemExit(f"error: {args.run}/final has no content fusion (no slot tagger, or fusion 'none')")
-    nlu.content_route = args.route
     tasks = evaluation_tasks(config)
     metrics = {
         "run": str(args.run),
@@ -52,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    (output / "training_metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_json(output / "training_metrics.json", metrics)
     return metrics
 
 
