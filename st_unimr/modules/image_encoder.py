@@ -183,6 +183,10 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         """Freeze the backbone except its last ``num_trainable_blocks`` blocks; the projection stays trainable."""
         self.num_trainable_blocks = num_trainable_blocks
         self.backbone.set_trainable_blocks(num_trainable_blocks)
+        # A module starts in training mode: a frozen backbone called before any train()/eval() (a freshly loaded
+        # model's image encoder called directly, as the domain gate's fit does) would normalise with batch statistics
+        # and overwrite its BatchNorm running statistics.
+        self.backbone.train(self.training and num_trainable_blocks != 0)
 
     def train(self, mode: bool = True) -> Self:
         super().train(mode)

@@ -91,3 +91,24 @@ def test_fit_domain_gate_rejects_bad_input(tiny_unimr_factory):
     linear = find_image_encoder(tiny_unimr_factory(image_projection="linear"))
     with pytest.raises(InvalidInputError, match="projection='prototypes'"):
         linear.fit_domain_gate(torch.zeros(20, linear.backbone.feature_dim))
+
+
+def test_a_loaded_frozen_backbone_keeps_its_batchnorm_statistics_when_called_directly(tiny_unimr_factory, tmp_path):
+    # The gate's fit calls the image encoder directly on a freshly loaded model (a resumed run): its frozen backbone
+    # must not normalise with batch statistics nor overwrite its running statistics.
+    st_unimr.save(tiny_unimr_factory(), tmp_path / "model")
+    model = st_unimr.load(str(tmp_path / "model"))
+    encoder = find_image_encoder(model)
+    statistics = {name: value.clone() for name, value in encoder.backbone.state_dict().items() if "running" in name}
+    assert statistics
+    images = _domain(0, 8, 0, 60)
+    direct = encoder.fit_domain_gate(_pooled(encoder, images))
+    after = encoder.backbone.state_dict()
+    assert all(torch.equal(after[name], value) for name, value in statistics.items())
+    assert direct["bank"] == 8
+    model.train()
+    assert not encoder.backbone.training  # training mode leaves a frozen backbone in eval mode too
+    with torch.no_grad():
+        in_train_mode = _pooled(encoder, images)
+    model.eval()
+    assert torch.allclose(in_train_mode, _pooled(encoder, images))
