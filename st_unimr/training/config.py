@@ -140,6 +140,16 @@ class StageConfig:
     # recompute the zero-shot prototypes with the current text encoder before stage 3 (stage 1 moved the text
     # space) and, when they are frozen, after it
     refresh_zero_shot_head: bool = False
+    # stage 3: then the image route's linear path alone trains this many epochs on cached caption embeddings (the
+    # final text encoder's) and backbone features of the image_text training rows (0: off); stage 3 itself sees 50
+    # batches of captions. With image_domain_gate the gate is fitted on the same images first.
+    image_head_epochs: int = 0
+    image_head_learning_rate: float = 1e-3
+    image_head_batch_size: int = 64
+    # how many of the bundle's image_text training concepts and captions per concept the fit uses (null: all);
+    # your own image_text data is used in full
+    image_head_concepts: int | None = None
+    image_head_rows_per_concept: int | None = None
 
 
 @dataclass
@@ -436,7 +446,7 @@ def _validate(config: TrainConfig, source: str) -> None:
         if stage.batch_size < 2:
             raise ConfigError(f"{source}: {name}.batch_size must be >= 2 (in-batch negatives), got {stage.batch_size}")
         rates = ("learning_rate", "head_learning_rate", "fusion_learning_rate", "content_fusion_learning_rate")
-        rates += ("intent_head_learning_rate",)
+        rates += ("intent_head_learning_rate", "image_head_learning_rate")
         for key in (*rates, "prototype_learning_rate", "epochs"):
             value = getattr(stage, key)
             if value is not None and not value > 0:
@@ -456,6 +466,10 @@ def _validate(config: TrainConfig, source: str) -> None:
             raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
         minimums.update({f"{name}.save_steps": 1, f"{name}.trainable_layers": 0, f"{name}.lora_r": 1})
         minimums[f"{name}.intent_head_epochs"] = 0
+        minimums[f"{name}.image_head_epochs"] = 0
+        minimums[f"{name}.image_head_batch_size"] = 2
+        minimums[f"{name}.image_head_concepts"] = 1
+        minimums[f"{name}.image_head_rows_per_concept"] = 1
         if not 0 < stage.image_domain_gate_quantile < 1:
             raise ConfigError(
                 f"{source}: {name}.image_domain_gate_quantile must be in (0, 1), "

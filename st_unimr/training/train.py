@@ -20,6 +20,7 @@ data-file folder, or a Hub dataset id ("org/name", "org/name:config"):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -41,9 +42,10 @@ from st_unimr.saving import remove_stale_temp_folders
 from st_unimr.training.config import ConfigError, TrainConfig, load_config, packaged_configs
 from st_unimr.training.curves import plot_loss_curves
 from st_unimr.training.domain_gate import fit_domain_gate
+from st_unimr.training.image_head_fit import fit_image_head
 from st_unimr.training.intent_head_fit import fit_intent_head
 from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
-from st_unimr.training.stage_data import data_sources, evaluators, model_intents, uses_bundle
+from st_unimr.training.stage_data import data_sources, evaluators, image_text_train, model_intents, uses_bundle
 from st_unimr.training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json
 from st_unimr.training.task_registry import TASKS, default_evaluation_tasks, stage3_task_names
 from st_unimr.training.trainable import _text_transformer
@@ -284,6 +286,35 @@ def fit_stage2_intent_head(model: SentenceTransformer, config: TrainConfig) -> d
     )
 
 
+def fit_stage3_image_head(model: SentenceTransformer, config: TrainConfig) -> dict[str, Any] | None:
+    """Stage 3's image route fitted on cached embeddings of the image_text training rows (``stage3.image_head_*``).
+
+    None when ``stage3.image_head_epochs`` is 0 or the model has no image route.
+    """
+    stage = config.stage3
+    if stage.image_head_epochs == 0 or find_image_encoder(model) is None:
+        return None
+    data = dataclasses.replace(
+        config.data,
+        image_text_train_concepts=stage.image_head_concepts,
+        image_text_rows_per_concept=stage.image_head_rows_per_concept,
+    )
+    rows = image_text_train(data)
+    # The column stays lazy: the fit decodes each image once and keeps only the distinct ones.
+    return fit_image_head(
+        model,
+        list(rows["query"]),
+        rows["document"],
+        epochs=stage.image_head_epochs,
+        learning_rate=stage.image_head_learning_rate,
+        batch_size=stage.image_head_batch_size,
+        seed=config.seed,
+        domain_gate=stage.image_domain_gate,
+        gate_quantile=stage.image_domain_gate_quantile,
+        gate_softness=stage.image_domain_gate_softness,
+    )
+
+
 def barrier() -> None:
     """Wait for all processes under torchrun / accelerate; a no-op in a single process."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
@@ -384,6 +415,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
             result["domain_gate"] = gate
         if refresh and config.stage3.image_prototypes == "frozen":
             refresh_zero_shot_head(model)
+        if stage == 3:
+            image_head = fit_stage3_image_head(model, config)
+            if image_head:
+                result["image_head_fit"] = image_head
         if stage == 3 and set_content_route(model, config.model.inference_content_route):
             logger.info(f"Content route for inference: {config.model.inference_content_route}")
         if is_main_process():
@@ -439,6 +474,14 @@ def _training_description(config: TrainConfig, state: dict) -> str:
             fit = result["intent_head_fit"]
             lines.append(
                 f"  - then the intent head alone: {fit['epochs']} epochs over {fit['rows']} cached embeddings "
+                f"({fit['encode_seconds'] + fit['train_seconds']:.0f} s)"
+            )
+        if "image_head_fit" in result:
+            fit = result["image_head_fit"]
+            gate = " behind a domain gate" if fit["domain_gate"] else ""
+            lines.append(
+                f"  - then the image route's linear path alone{gate}: {fit['epochs']} epochs over {fit['rows']} "
+                f"cached caption embeddings of {fit['images']} images "
                 f"({fit['encode_seconds'] + fit['train_seconds']:.0f} s)"
             )
     lines.append("")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import st_unimr
-from st_unimr.modules.module_lookup import find_nlu_module
+from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module
 from st_unimr.training.config import CONFIG_DIR, ConfigError, load_config
 from st_unimr.training.train import build_config, parse_args
 from st_unimr.training.trainable import _text_transformer
@@ -76,6 +76,9 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
     tasks = "stage3.tasks=[image_text,text_pairs,intents,requests_image,requests_text]"
     options = ["--set", "model.slot_tagging=true", "--set", tasks, "--set", "stage2.intent_head_epochs=3"]
     options += ["--set", f"model.content_route={route}", "--set", f"model.inference_content_route={inference_route}"]
+    # The image route's linear path fitted after stage 3 on cached embeddings, behind a domain gate.
+    options += ["--set", "stage3.image_head_epochs=2", "--set", "stage3.image_domain_gate=true"]
+    options += ["--set", "stage3.image_linear=false", "--set", "stage3.image_head_batch_size=16"]
     result = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *options)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metrics = json.loads((out / "training_metrics.json").read_text())
@@ -84,8 +87,18 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
     # Then the intent head alone, on the same rows' cached embeddings: 3 epochs of 17 batches of up to 8.
     fit = metrics["stages"]["stage2"]["intent_head_fit"]
     assert (fit["rows"], fit["epochs"], fit["steps"]) == (132, 3, 51)
+    image_fit = metrics["stages"]["stage3"]["image_head_fit"]
+    encoder = find_image_encoder(st_unimr.load(str(out / "final")))
+    assert image_fit["epochs"] == 2 and image_fit["rows"] >= 30 and image_fit["images"] > 0
+    if encoder.projection == "prototypes":
+        assert image_fit["domain_gate"]["bank"] == image_fit["images"] == encoder.domain_gate_size
+    else:  # a linear image head has no path beside it to gate
+        assert image_fit["domain_gate"] is None and encoder.domain_gate_size == 0
+    assert image_fit["steps"] == 2 * -(-image_fit["rows"] // 16)
     card = (out / "final" / "README.md").read_text()
     assert "then the intent head alone: 3 epochs over 132 cached embeddings" in card
+    gate = " behind a domain gate" if image_fit["domain_gate"] else ""
+    assert f"then the image route's linear path alone{gate}: 2 epochs" in card
     assert metrics["stages"]["stage3"]["datasets"] == {
         "image_text": 30,
         "text_pairs": 15,
