@@ -93,6 +93,44 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.prototype_learning_rate=5.0e-3",
         "stage3.image_text_text_gradient=false",
     ],
+    # The gated linear path alone learns the training domains; the prototypes stay the zero-shot head (refreshed
+    # with the final text encoder after stage 3), so a photo, which the gate closes on, keeps the zero-shot embedding.
+    "gated-linear-frozen-prototypes": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+    ],
+    # ... and the captions of image_text steer only the image route.
+    "gated-linear-frozen-prototypes-frozen-text": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_linear=true",
+        "stage3.image_domain_gate=true",
+        "stage3.image_text_text_gradient=false",
+    ],
+    # The default's stage 3 (anchored prototypes, no linear path), then the linear path alone fitted on cached
+    # embeddings of every image_text training concept (4 captions each) behind a domain gate fitted on their images
+    # (stage3.image_head_*). The gate opens at the 30% quantile: at 5% half the real photos took the path.
+    "refresh-anchor-head-fit": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_linear=false",
+        "stage3.image_prototype_anchor=1.0",
+        "stage3.image_domain_gate=true",
+        "stage3.image_domain_gate_quantile=0.3",
+        "stage3.image_head_epochs=3",
+        "stage3.image_head_rows_per_concept=4",
+    ],
+    # ... with the prototypes frozen in stage 3 (refreshed before and after it).
+    "frozen-prototypes-head-fit": [
+        "stage3.refresh_zero_shot_head=true",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_linear=false",
+        "stage3.image_domain_gate=true",
+        "stage3.image_domain_gate_quantile=0.3",
+        "stage3.image_head_epochs=3",
+        "stage3.image_head_rows_per_concept=4",
+    ],
     "gated-linear-all-images": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototype_anchor=1.0",
