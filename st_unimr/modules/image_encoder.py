@@ -285,16 +285,25 @@ class ImageEncoder(PluginModuleMixin, InputModule):
         similarities = F.normalize(pooled, dim=-1) @ self.gate_bank.T
         return similarities.topk(min(self.domain_gate_neighbours, len(self.gate_bank)), dim=-1).values.mean(-1)
 
+    def domain_gate(self, pooled: Tensor) -> Tensor:
+        """Per-image scale of the linear path: ``sigmoid((s - threshold) / softness)``, or ones without a gate."""
+        if not self.domain_gate_size:
+            return pooled.new_ones(len(pooled))
+        return torch.sigmoid((self.domain_similarity(pooled) - self.gate_threshold) / self.gate_softness)
+
+    def prototype_mix(self, logits: Tensor) -> Tensor:
+        """The class prototypes weighted by ``softmax(logits / prototype_temperature)``; needs prototypes."""
+        return (logits / self.prototype_temperature).softmax(dim=-1) @ self.prototypes
+
     def forward(self, features: dict[str, Tensor], **kwargs) -> dict[str, Tensor]:
         pooled, logits = self._backbone_outputs(features["pixel_values"])
         embedding = self.linear(pooled)
         if self.domain_gate_size:
-            gate = torch.sigmoid((self.domain_similarity(pooled) - self.gate_threshold) / self.gate_softness)
+            gate = self.domain_gate(pooled)
             features["domain_gate"] = gate
             embedding = gate.unsqueeze(-1) * embedding
         if self.projection == "prototypes":
-            probabilities = (logits / self.prototype_temperature).softmax(dim=-1)
-            embedding = embedding + probabilities @ self.prototypes
+            embedding = embedding + self.prototype_mix(logits)
         features["image_features"] = pooled
         features["sentence_embedding"] = embedding
         return features

@@ -160,8 +160,7 @@ def image_head_inputs(
                 pooled, logits = encoder._backbone_outputs(pixel_values)
                 pooled_parts.append(pooled.float())
                 if encoder.projection == "prototypes":
-                    probabilities = (logits / encoder.prototype_temperature).softmax(dim=-1)
-                    constant_parts.append((probabilities @ encoder.prototypes).float())
+                    constant_parts.append(encoder.prototype_mix(logits).float())
                 else:
                     constant_parts.append(torch.zeros(len(pooled), encoder.embedding_dimension, device=device))
     finally:
@@ -185,9 +184,7 @@ def train_image_head(
 ) -> tuple[int, float]:
     """The training loop of :func:`fit_image_head` on cached inputs; returns (steps, last epoch's mean loss)."""
     with torch.no_grad():
-        gate = torch.ones(len(pooled), device=pooled.device)
-        if encoder.domain_gate_size:
-            gate = torch.sigmoid((encoder.domain_similarity(pooled) - encoder.gate_threshold) / encoder.gate_softness)
+        gate = encoder.domain_gate(pooled)
     owner = group_ids if group_ids is not None else image_of_row
     parameters = list(encoder.linear.parameters())
     # Stage 3 may have frozen the path (stage3.image_linear: false); the fit trains it whatever stage 3 did.

@@ -361,7 +361,6 @@ def test_domain_gate_is_fitted_on_the_distinct_stage3_images(tiny_unimr_factory,
     from PIL import Image
 
     import st_unimr.training.domain_gate as domain_gate
-    from st_unimr.modules.module_lookup import find_image_encoder
 
     rng = np.random.default_rng(0)
     images = [Image.fromarray(rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)) for _ in range(12)]
