@@ -150,6 +150,10 @@ class StageConfig:
     # your own image_text data is used in full
     image_head_concepts: int | None = None
     image_head_rows_per_concept: int | None = None
+    # the fit also learns from stage 3's photo-search request -> image pairs (``requests_image``, capped by
+    # data.requests_image_train_rows), each request embedded as the model embeds queries (with its fusion), so images
+    # land where requests for them land and not only where their captions do (issue 13)
+    image_head_requests: bool = False
 
 
 @dataclass

@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 import transformers
+from datasets import concatenate_datasets
 from sentence_transformers import SentenceTransformer
 
 import st_unimr
@@ -45,7 +46,14 @@ from st_unimr.training.domain_gate import fit_domain_gate
 from st_unimr.training.image_head_fit import fit_image_head
 from st_unimr.training.intent_head_fit import fit_intent_head
 from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
-from st_unimr.training.stage_data import data_sources, evaluators, image_text_train, model_intents, uses_bundle
+from st_unimr.training.stage_data import (
+    data_sources,
+    evaluators,
+    image_text_train,
+    model_intents,
+    requests_image_train,
+    uses_bundle,
+)
 from st_unimr.training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json
 from st_unimr.training.task_registry import TASKS, default_evaluation_tasks, stage3_task_names
 from st_unimr.training.trainable import _text_transformer
@@ -287,7 +295,8 @@ def fit_stage2_intent_head(model: SentenceTransformer, config: TrainConfig) -> d
 
 
 def fit_stage3_image_head(model: SentenceTransformer, config: TrainConfig) -> dict[str, Any] | None:
-    """Stage 3's image route fitted on cached embeddings of the image_text training rows (``stage3.image_head_*``).
+    """Stage 3's image route fitted on cached embeddings of the image_text training rows (``stage3.image_head_*``),
+    and of the photo-search request pairs with ``stage3.image_head_requests``.
 
     None when ``stage3.image_head_epochs`` is 0 or the model has no image route.
     """
@@ -299,9 +308,13 @@ def fit_stage3_image_head(model: SentenceTransformer, config: TrainConfig) -> di
         image_text_train_concepts=stage.image_head_concepts,
         image_text_rows_per_concept=stage.image_head_rows_per_concept,
     )
-    rows = image_text_train(data)
+    rows = image_text_train(data).select_columns(["query", "document"])
+    captions = len(rows)
+    if stage.image_head_requests:
+        requests = requests_image_train(config.data)
+        rows = concatenate_datasets([rows, requests.cast(rows.features)])
     # The column stays lazy: the fit decodes each image once and keeps only the distinct ones.
-    return fit_image_head(
+    result = fit_image_head(
         model,
         list(rows["query"]),
         rows["document"],
@@ -313,6 +326,7 @@ def fit_stage3_image_head(model: SentenceTransformer, config: TrainConfig) -> di
         gate_quantile=stage.image_domain_gate_quantile,
         gate_softness=stage.image_domain_gate_softness,
     )
+    return {**result, "caption_rows": captions, "request_rows": len(rows) - captions}
 
 
 def barrier() -> None:
@@ -480,8 +494,8 @@ def _training_description(config: TrainConfig, state: dict) -> str:
             fit = result["image_head_fit"]
             gate = " behind a domain gate" if fit["domain_gate"] else ""
             lines.append(
-                f"  - then the image route's linear path alone{gate}: {fit['epochs']} epochs over {fit['rows']} "
-                f"cached caption embeddings of {fit['images']} images "
+                f"  - then the image route's linear path alone{gate}: {fit['epochs']} epochs over "
+                f"{_fit_rows(fit)} of {fit['images']} images "
                 f"({fit['encode_seconds'] + fit['train_seconds']:.0f} s)"
             )
     lines.append("")
@@ -503,6 +517,14 @@ def _training_description(config: TrainConfig, state: dict) -> str:
             "weights). Image tower: EfficientNet-Lite0 (ImageNet) with a zero-shot prototype head."
         )
     return "\n".join(lines)
+
+
+def _fit_rows(fit: dict[str, Any]) -> str:
+    """What the image-route fit learned from, for the model card: its caption rows and request rows."""
+    captions = fit.get("caption_rows", fit["rows"])
+    requests = fit.get("request_rows", 0)
+    text = f"{captions} cached caption embeddings"
+    return text + (f" and {requests} of photo-search requests" if requests else "")
 
 
 def cli(argv: list[str] | None = None, prog: str | None = None) -> int:

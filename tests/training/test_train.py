@@ -79,6 +79,7 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
     # The image route's linear path fitted after stage 3 on cached embeddings, behind a domain gate.
     options += ["--set", "stage3.image_head_epochs=2", "--set", "stage3.image_domain_gate=true"]
     options += ["--set", "stage3.image_linear=false", "--set", "stage3.image_head_batch_size=16"]
+    options += ["--set", "stage3.image_head_requests=true"]
     result = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out), *options)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metrics = json.loads((out / "training_metrics.json").read_text())
@@ -89,7 +90,9 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
     assert (fit["rows"], fit["epochs"], fit["steps"]) == (132, 3, 51)
     image_fit = metrics["stages"]["stage3"]["image_head_fit"]
     encoder = find_image_encoder(st_unimr.load(str(out / "final")))
-    assert image_fit["epochs"] == 2 and image_fit["rows"] >= 30 and image_fit["images"] > 0
+    assert image_fit["epochs"] == 2 and image_fit["caption_rows"] >= 30 and image_fit["images"] > 0
+    # Beside the captions, the same photo-search request pairs that stage 3's requests_image task trains on.
+    assert image_fit["request_rows"] == 48 and image_fit["rows"] == image_fit["caption_rows"] + 48
     if encoder.projection == "prototypes":
         assert image_fit["domain_gate"]["bank"] == image_fit["images"] == encoder.domain_gate_size
     else:  # a linear image head has no path beside it to gate
@@ -99,6 +102,7 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
     assert "then the intent head alone: 3 epochs over 132 cached embeddings" in card
     gate = " behind a domain gate" if image_fit["domain_gate"] else ""
     assert f"then the image route's linear path alone{gate}: 2 epochs" in card
+    assert f"over {image_fit['caption_rows']} cached caption embeddings and 48 of photo-search requests" in card
     assert metrics["stages"]["stage3"]["datasets"] == {
         "image_text": 30,
         "text_pairs": 15,
