@@ -343,10 +343,12 @@ def load_config(
         raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
+    overridden: dict[str, str] = {}
     for override in overrides or []:
         key, sep, value = override.partition("=")
         if not sep:
             raise ConfigError(f"override {override!r} must look like section.key=value")
+        overridden[key.strip()] = override
         target = raw
         *parents, leaf = key.split(".")
         for parent in parents:
@@ -357,6 +359,22 @@ def load_config(
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: data must be a mapping, got {type(data).__name__}")
         data["datasets"] = _apply_dataset_options(data.get("datasets") or {}, datasets)
+    try:
+        return _config_from(raw, source)
+    except ConfigError as exc:
+        # A bad value given with --set is named as given there, not as if the YAML file held it.
+        message = str(exc).removeprefix(f"{source}: ")
+        unknown = message.split("; known")[0] if message.startswith("unknown ") else ""
+        for key, override in overridden.items():
+            parent, _, leaf = key.rpartition(".")
+            named = unknown and f"'{leaf}'" in unknown and unknown.endswith(f" in {parent}" if parent else "]")
+            if named or message.startswith((f"{key} ", f"{key}:", f"{key}[")):
+                raise ConfigError(f"--set {override}: {message}") from None
+        raise
+
+
+def _config_from(raw: dict[str, Any], source: str) -> TrainConfig:
+    """The validated :class:`TrainConfig` of a parsed YAML mapping (overrides applied); errors name ``source``."""
     top = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(raw) - top)
     if unknown:

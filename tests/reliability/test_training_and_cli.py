@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from datasets import DatasetDict
@@ -36,10 +37,25 @@ QUICK_CONFIG = str(CONFIG_DIR / "quick.yaml")
         ("stage2.intent_head_learning_rate=0", "stage2.intent_head_learning_rate must be > 0, got 0"),
     ],
 )
-def test_bad_config_values_name_the_file_and_the_key(override, message):
+def test_bad_config_values_name_the_override_and_the_key(override, message):
     with pytest.raises(ConfigError) as info:
         load_config(QUICK_CONFIG, [override])
-    assert message in str(info.value) and "quick.yaml" in str(info.value)
+    # The value came from --set, so the error names it as given there, not the YAML file it did not come from.
+    assert str(info.value).startswith(f"--set {override}: ") and message in str(info.value)
+    assert "quick.yaml" not in str(info.value)
+
+
+def test_a_bad_value_in_the_file_names_the_file(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(Path(QUICK_CONFIG).read_text() + "\nseed: lucky\n")
+    with pytest.raises(ConfigError, match=r"mine\.yaml: seed must be a number, got 'lucky'"):
+        load_config(path, ["stage3.save_steps=5"])
+
+
+def test_an_unknown_override_key_names_the_override():
+    expected = r"^--set stage3\.image_head_epoch=3: unknown key\(s\) \['image_head_epoch'\] in stage3"
+    with pytest.raises(ConfigError, match=expected):
+        load_config(QUICK_CONFIG, ["stage3.image_head_epoch=3"])
 
 
 @pytest.fixture()
@@ -201,7 +217,7 @@ def test_no_task_option_still_builds_every_task(evaluation_cli):
 def test_every_field_type_is_checked_when_a_value_is_loaded(override, message):
     with pytest.raises(ConfigError) as info:
         load_config(QUICK_CONFIG, [override])
-    assert message in str(info.value) and "quick.yaml" in str(info.value)
+    assert message in str(info.value) and str(info.value).startswith(f"--set {override}: ")
 
 
 def test_values_that_fit_their_types_load():
