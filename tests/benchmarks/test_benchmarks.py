@@ -85,8 +85,10 @@ def test_query_path_result(tiny_unimr_factory):
     _assert_table_shapes(result)
 
 
-def test_fusion_overhead_result(tiny_unimr_factory):
-    model = tiny_unimr_factory()
+@pytest.mark.parametrize("slot_tagging", [False, True])
+def test_fusion_overhead_result(tiny_unimr_factory, slot_tagging):
+    # With a slot tagger the fusion reads the token embeddings too, so it is timed on the encoder's whole output.
+    model = tiny_unimr_factory(slot_tagging=slot_tagging)
     plain = text_route_without_fusion(model)
     assert plain[0] is text_route(model)[0]  # the same encoder instance, so the same weights
     result = fusion_overhead.run(model, QUERIES, batch_size=4, repeats=2)
