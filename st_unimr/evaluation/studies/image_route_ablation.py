@@ -131,6 +131,30 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.image_head_epochs=3",
         "stage3.image_head_rows_per_concept=4",
     ],
+    # The zero-shot head's prototypes as built (not refreshed, frozen): stage 3's image_text loss only moves the text
+    # encoder toward the frozen image side, then the fit (captions and photo-search requests) behind the 30% gate.
+    "original-prototypes-head-fit": [
+        "stage3.refresh_zero_shot_head=false",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_linear=false",
+        "stage3.image_domain_gate=true",
+        "stage3.image_domain_gate_quantile=0.3",
+        "stage3.image_head_epochs=3",
+        "stage3.image_head_rows_per_concept=4",
+        "stage3.image_head_requests=true",
+    ],
+    # ... on a base run trained with `--fusion none` (issue 13's ablation).
+    "original-prototypes-head-fit-fusion-none": [
+        "model.fusion=none",
+        "stage3.refresh_zero_shot_head=false",
+        "stage3.image_prototypes=frozen",
+        "stage3.image_linear=false",
+        "stage3.image_domain_gate=true",
+        "stage3.image_domain_gate_quantile=0.3",
+        "stage3.image_head_epochs=3",
+        "stage3.image_head_rows_per_concept=4",
+        "stage3.image_head_requests=true",
+    ],
     "gated-linear-all-images": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototype_anchor=1.0",
