@@ -204,7 +204,10 @@ def prepare_run(base: Path, run_dir: Path) -> None:
         if not target.exists():
             shutil.copytree(source, target)
     metrics = json.loads((base / "training_metrics.json").read_text())
-    state = {"untrained": metrics["untrained"], "stages": {k: metrics["stages"][k] for k in ("stage1", "stage2")}}
+    state = {"stages": {k: metrics["stages"][k] for k in ("stage1", "stage2")}}
+    # A base trained with evaluate_untrained: false has no such figures; the resumed run then measures them itself.
+    if "untrained" in metrics:
+        state["untrained"] = metrics["untrained"]
     (run_dir / "training_metrics.json").write_text(json.dumps(state))
 
 
