@@ -31,27 +31,24 @@ from benchmarks.common import (
     target,
     write_result,
 )
-from benchmarks.models import text_route, text_route_without_fusion
+from benchmarks.models import split_text_route, text_route_without_fusion
 
 __all__ = ["main", "run"]
 
 NAME = "fusion_overhead"
 
 
-def _fusion_alone_seconds(model: Any, plain: Any, queries: list[str], batch_size: int, repeats: int) -> float:
+def _fusion_alone_seconds(model: Any, queries: list[str], batch_size: int, repeats: int) -> float:
     """Median seconds of NLUFeatureFusion's forward over all batches of ``queries``, on the encoder's own outputs
     (token embeddings, attention mask and pooled embedding: a model with a slot tagger reads all three)."""
     import torch
 
-    from st_unimr.modules.nlu_feature_fusion import NLUFeatureFusion
-
-    nlu = next(module for module in text_route(model) if isinstance(module, NLUFeatureFusion))
+    encoder, nlu = split_text_route(model)
     prompt = model.prompts.get("query", "")
-    encoder = [module for module in plain if module.__class__.__name__ != "Normalize"]
     batches = []
     with torch.inference_mode():
         for start in range(0, len(queries), batch_size):
-            features = plain.tokenize([prompt + text for text in queries[start : start + batch_size]])
+            features = encoder[0].tokenize([prompt + text for text in queries[start : start + batch_size]])
             for module in encoder:
                 features = module(features)
             batches.append(features)
@@ -92,7 +89,7 @@ def run(model: Any, queries: list[str], batch_size: int = 32, repeats: int = 15,
             },
             repeats=repeats,
         )
-    fusion_alone = _fusion_alone_seconds(model, plain, queries, batch_size, repeats)
+    fusion_alone = _fusion_alone_seconds(model, queries, batch_size, repeats)
 
     ratio_of_medians = median(timings["with_fusion"]) / median(timings["without_fusion"])
     paired = [w / wo for w, wo in zip(timings["with_fusion"], timings["without_fusion"])]

@@ -17,6 +17,7 @@ __all__ = [
     "build_pipeline",
     "image_route",
     "load_pipeline",
+    "split_text_route",
     "text_route",
     "text_route_without_fusion",
     "unified_query",
@@ -36,7 +37,8 @@ def image_route(model: SentenceTransformer) -> list[torch.nn.Module]:
     return list(model[0].sub_modules["image"])
 
 
-def _split_route(model: SentenceTransformer) -> tuple[list[torch.nn.Module], NLUFeatureFusion]:
+def split_text_route(model: SentenceTransformer) -> tuple[list[torch.nn.Module], NLUFeatureFusion]:
+    """The text route's encoder modules (before the fusion, without Normalize) and its NLUFeatureFusion."""
     modules = text_route(model)
     nlu = next(module for module in modules if isinstance(module, NLUFeatureFusion))
     encoder = [module for module in modules if not isinstance(module, (NLUFeatureFusion, Normalize))]
@@ -46,7 +48,7 @@ def _split_route(model: SentenceTransformer) -> tuple[list[torch.nn.Module], NLU
 def text_route_without_fusion(model: SentenceTransformer) -> SentenceTransformer:
     """The same encoder as the UniMR text route (the same module instances, so the same weights) without
     NLUFeatureFusion: ``Transformer → Pooling → Normalize``."""
-    encoder, _ = _split_route(model)
+    encoder, _ = split_text_route(model)
     return SentenceTransformer(modules=[*encoder, Normalize()], prompts=dict(model.prompts), device="cpu")
 
 
@@ -104,7 +106,7 @@ def build_pipeline(model: SentenceTransformer, seed: int = 0) -> Pipeline:
     Each is a deep copy of the UniMR text encoder (Transformer + Pooling), so each has its own parameters in memory
     and on disk, and each runs its own forward. The intent classifier gets a head of the same width as UniMR's.
     """
-    encoder, nlu = _split_route(model)
+    encoder, nlu = split_text_route(model)
     prompts = dict(model.prompts)
 
     def encoder_copy() -> list[torch.nn.Module]:

@@ -61,9 +61,9 @@ def measure(run: Path, seed: int, variant: str, split: str, config_name: str = "
     """One run's final model, refitted with ``variant``'s overrides, scored on ``split`` (keys without the prefix)."""
     config = load_config(config_name, overrides=VARIANTS[variant])
     config = dataclasses.replace(config, seed=seed)
-    model = st_unimr.load(str(run / "final"))
     if config.stage3.image_head_epochs == 0:
         raise ValueError(f"variant {variant}: stage3.image_head_epochs is 0 in {config_name}, nothing to fit")
+    model = st_unimr.load(str(run / "final"))
     fit = fit_stage3_image_head(model, config)
     find_image_encoder(model).cache_backbone_features()
     nlu = find_nlu_module(model)
@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> None:
         if not (Path(path) / "final").is_dir():
             parser.error(f"--runs {spec!r}: {path}/final is not a saved model folder")
         runs.append((int(seed), Path(path)))
-    torch.manual_seed(0)
     rows: dict[str, list[dict[str, float]]] = {}
     for variant in args.variants:
         rows[variant] = []

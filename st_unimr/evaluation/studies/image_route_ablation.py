@@ -26,6 +26,25 @@ import sys
 import time
 from pathlib import Path
 
+#: The linear path fitted after stage 3 on cached embeddings of every image_text training concept (4 captions
+#: each), behind a domain gate fitted on their images that opens at the 30% quantile (at 5% half the real photos took
+#: the path).
+_HEAD_FIT = [
+    "stage3.image_linear=false",
+    "stage3.image_domain_gate=true",
+    "stage3.image_domain_gate_quantile=0.3",
+    "stage3.image_head_epochs=3",
+    "stage3.image_head_rows_per_concept=4",
+]
+#: The zero-shot head's prototypes as built (not refreshed, frozen): stage 3's image_text loss only moves the text
+#: encoder toward the frozen image side; then the fit, on captions and photo-search requests.
+_ORIGINAL_PROTOTYPES_HEAD_FIT = [
+    "stage3.refresh_zero_shot_head=false",
+    "stage3.image_prototypes=frozen",
+    *_HEAD_FIT,
+    "stage3.image_head_requests=true",
+]
+
 #: name -> ``--set`` overrides of stage 3 (and ``--only-task`` for the single-task comparison).
 VARIANTS: dict[str, list[str]] = {
     # The recipe before issue 12: prototypes and the linear path train, no refresh, no regulariser.
@@ -109,52 +128,21 @@ VARIANTS: dict[str, list[str]] = {
         "stage3.image_domain_gate=true",
         "stage3.image_text_text_gradient=false",
     ],
-    # The default's stage 3 (anchored prototypes, no linear path), then the linear path alone fitted on cached
-    # embeddings of every image_text training concept (4 captions each) behind a domain gate fitted on their images
-    # (stage3.image_head_*). The gate opens at the 30% quantile: at 5% half the real photos took the path.
+    # Session 3's default: refreshed, anchored prototypes in stage 3, then the fit on captions.
     "refresh-anchor-head-fit": [
         "stage3.refresh_zero_shot_head=true",
-        "stage3.image_linear=false",
         "stage3.image_prototype_anchor=1.0",
-        "stage3.image_domain_gate=true",
-        "stage3.image_domain_gate_quantile=0.3",
-        "stage3.image_head_epochs=3",
-        "stage3.image_head_rows_per_concept=4",
+        *_HEAD_FIT,
     ],
     # ... with the prototypes frozen in stage 3 (refreshed before and after it).
     "frozen-prototypes-head-fit": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototypes=frozen",
-        "stage3.image_linear=false",
-        "stage3.image_domain_gate=true",
-        "stage3.image_domain_gate_quantile=0.3",
-        "stage3.image_head_epochs=3",
-        "stage3.image_head_rows_per_concept=4",
+        *_HEAD_FIT,
     ],
-    # The zero-shot head's prototypes as built (not refreshed, frozen): stage 3's image_text loss only moves the text
-    # encoder toward the frozen image side, then the fit (captions and photo-search requests) behind the 30% gate.
-    "original-prototypes-head-fit": [
-        "stage3.refresh_zero_shot_head=false",
-        "stage3.image_prototypes=frozen",
-        "stage3.image_linear=false",
-        "stage3.image_domain_gate=true",
-        "stage3.image_domain_gate_quantile=0.3",
-        "stage3.image_head_epochs=3",
-        "stage3.image_head_rows_per_concept=4",
-        "stage3.image_head_requests=true",
-    ],
+    "original-prototypes-head-fit": _ORIGINAL_PROTOTYPES_HEAD_FIT,
     # ... on a base run trained with `--fusion none` (issue 13's ablation).
-    "original-prototypes-head-fit-fusion-none": [
-        "model.fusion=none",
-        "stage3.refresh_zero_shot_head=false",
-        "stage3.image_prototypes=frozen",
-        "stage3.image_linear=false",
-        "stage3.image_domain_gate=true",
-        "stage3.image_domain_gate_quantile=0.3",
-        "stage3.image_head_epochs=3",
-        "stage3.image_head_rows_per_concept=4",
-        "stage3.image_head_requests=true",
-    ],
+    "original-prototypes-head-fit-fusion-none": ["model.fusion=none", *_ORIGINAL_PROTOTYPES_HEAD_FIT],
     "gated-linear-all-images": [
         "stage3.refresh_zero_shot_head=true",
         "stage3.image_prototype_anchor=1.0",
