@@ -36,6 +36,7 @@ def build_unimr(
     nlu_hidden_features: int = 256,
     slot_tagging: bool = False,
     content_route: Literal["pool", "reencode"] = "pool",
+    content_gate: Literal["always", "search"] = "search",
     image_projection: Literal["linear", "prototypes"] | None = None,
     num_trainable_image_blocks: int = 0,
     image_weights: str | None = None,
@@ -73,6 +74,9 @@ def build_unimr(
             ``fusion="gated"``): ``"pool"`` pools the request's own token embeddings by the tagger's content
             probability; ``"reencode"`` also encodes a search request with a frame a second time, from its content
             tokens alone (queries only; see :class:`~st_unimr.modules.NLUFeatureFusion`).
+        content_gate: Which texts the pooled content move applies to: ``"search"`` weights it by the intent head's
+            search probability (requests move toward their content; titles and captions keep their embedding),
+            ``"always"`` moves every text.
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).
@@ -180,6 +184,7 @@ def build_unimr(
         slot_tags=slot_tags,
         slot_context="bigru" if slot_tagging else "none",
         content_route=content_route,
+        content_gate=content_gate,
     )
     router = Router(
         sub_modules={"text": [*text_modules, nlu, Normalize()], "image": [image_encoder, Normalize()]},
@@ -213,6 +218,8 @@ def _check_arguments(arguments: dict[str, Any]) -> None:
         "fusion": ("gated", "none"),
         "intent_pooling": ("mean", "attention"),
         "image_projection": (None, "linear", "prototypes"),
+        "content_route": ("pool", "reencode"),
+        "content_gate": ("always", "search"),
     }
     for name, allowed in choices.items():
         if arguments[name] not in allowed:

@@ -20,6 +20,7 @@ FusionMode = Literal["gated", "none"]
 IntentPooling = Literal["mean", "attention"]
 SlotContext = Literal["none", "bigru"]
 ContentRoute = Literal["pool", "reencode"]
+ContentGate = Literal["always", "search"]
 
 
 class NLUFeatureFusion(PluginModuleMixin, Module):
@@ -64,6 +65,16 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
     ``+ 1`` terms act as one extra pseudo-token holding the mean embedding, so a text without content (a weather
     question) keeps ``c`` near ``s``. ``beta`` is per-dimension and starts at zero like ``alpha``.
 
+    With ``content_gate="search"`` the pooled move is weighted by the intent head's probability that the text is a
+    search (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`; 1 for a label set without them)::
+
+        s' = s + p_search * beta * (c - s) + ...
+
+    A request moves toward its content; a photo's title or a caption, which needs no such move, keeps its own
+    embedding (the tagger weights every text's tokens, and on short titles the move cost recall:
+    ``evaluation/reports/image_route/report.md``). The probability is read, not trained, by the fusion: only the
+    intent loss trains the head.
+
     Output features added: ``intent_logits`` ``[B, num_labels]``, ``nlu_features`` ``[B, 2 * hidden_features]``, and
     with ``slot_tags`` ``slot_logits`` ``[B, T, len(slot_tags)]``; ``sentence_embedding`` is replaced by the fused
     embedding when ``fusion="gated"``.
@@ -83,6 +94,8 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         content_route: ``"pool"`` (content-weighted pooling of the request's token embeddings; what models saved
             before this option load with) or ``"reencode"`` (the content tokens encoded again on their own; needs the
             module inside a ``SentenceTransformer``).
+        content_gate: ``"always"`` (the pooled content move applies to every text; what models saved before this
+            option load with) or ``"search"`` (weighted by the intent head's search probability).
 
     Example:
         ::
@@ -117,6 +130,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         "slot_tags",
         "slot_context",
         "content_route",
+        "content_gate",
     ]
     # sentence-transformers' Router passes the task ("query", "document", None) to modules that name it here.
     forward_kwargs: set[str] = {"task"}
@@ -132,6 +146,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         slot_tags: list[str] | None = None,
         slot_context: SlotContext = "none",
         content_route: ContentRoute = "pool",
+        content_gate: ContentGate = "always",
     ) -> None:
         super().__init__()
         check_int(in_features, "in_features")
@@ -146,6 +161,8 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             raise InvalidInputError(f"slot_context must be 'none' or 'bigru', got {slot_context!r}")
         if content_route not in ("pool", "reencode"):
             raise InvalidInputError(f"content_route must be 'pool' or 'reencode', got {content_route!r}")
+        if content_gate not in ("always", "search"):
+            raise InvalidInputError(f"content_gate must be 'always' or 'search', got {content_gate!r}")
         if isinstance(labels, (str, bytes, dict)) or not isinstance(labels, Iterable):
             raise InvalidInputTypeError(f"labels must be a list of label names, got {labels!r}")
         labels = _check_names(labels, "intent label")
@@ -163,6 +180,7 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         self.slot_tags = slot_tags
         self.slot_context = slot_context
         self.content_route = content_route
+        self.content_gate = content_gate
 
         if intent_pooling == "attention":
             self.attention_query = nn.Parameter(torch.zeros(in_features))
@@ -223,8 +241,10 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             slot_logits = self._slot_logits(features)
             features["slot_logits"] = slot_logits
             if hasattr(self, "content_scale"):
-                content = self._content_pooling(features, sentence, slot_logits)
-                fused = fused + self.content_scale * (content - sentence)
+                shift = self._content_pooling(features, sentence, slot_logits) - sentence
+                if self.content_gate == "search":
+                    shift = self._search_probability(logits).unsqueeze(-1) * shift
+                fused = fused + self.content_scale * shift
         if self.fusion == "gated":
             gate = torch.sigmoid(self.fusion_gate(torch.cat([sentence, nlu], dim=-1)))
             fused = fused + self.fusion_scale * gate * self.fusion_proj(nlu)
@@ -325,6 +345,13 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
         if not search:
             return torch.ones(intent_logits.shape[0], dtype=torch.bool, device=intent_logits.device)
         return torch.isin(intent_logits.argmax(dim=-1), torch.tensor(search, device=intent_logits.device))
+
+    def _search_probability(self, intent_logits: Tensor) -> Tensor:
+        """Per row, the intent head's probability of a search intent (1 for a label set without one), detached."""
+        search = [i for i, label in enumerate(self.labels) if label in SEARCH_INTENTS]
+        if not search:
+            return intent_logits.new_ones(intent_logits.shape[0])
+        return intent_logits.detach().softmax(dim=-1)[:, search].sum(dim=-1)
 
     def _upstream_modules(self) -> list[nn.Module]:
         """The modules before this one on its route of the model that holds it (``on_model_ready``)."""

@@ -131,6 +131,7 @@ def build_model(config: TrainConfig, output_dir: Path) -> SentenceTransformer:
         "nlu_hidden_features": config.model.nlu_hidden_features,
         "slot_tagging": config.model.slot_tagging,
         "content_route": config.model.content_route,
+        "content_gate": config.model.content_gate,
         "num_trainable_image_blocks": config.model.num_trainable_image_blocks,
         "max_seq_length": config.model.max_seq_length,
         # The user's intents (with the bundle's, when it stays): the head's labels are those found in the data.
@@ -276,6 +277,20 @@ def set_content_route(model: SentenceTransformer, route: str | None) -> bool:
     return True
 
 
+def set_content_gate(model: SentenceTransformer, gate: str) -> bool:
+    """Give the model's content fusion the config's gate; False where nothing changed (the same gate already, or no
+    content fusion).
+
+    The gate changes no weight, so a run resumed from (or an ablation started on) a model saved before the option
+    trains and evaluates with the gate its config names.
+    """
+    nlu = find_nlu_module(model)
+    if not hasattr(nlu, "content_scale") or nlu.content_gate == gate:
+        return False
+    nlu.content_gate = gate
+    return True
+
+
 def fit_stage2_intent_head(model: SentenceTransformer, config: TrainConfig) -> dict[str, Any]:
     """Stage 2's intent head trained on, to convergence, over the rows stage 2 saw (``stage2.intent_head_epochs``).
 
@@ -396,6 +411,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         logger.info(f"Resuming after completed stage {max(done)}")
     else:
         model = build_model(config, output_dir)
+    if set_content_gate(model, config.model.content_gate):
+        logger.info(f"Content fusion gate: {config.model.content_gate}")
     eval_tasks = evaluation_tasks(config, only_task=bool(args.only_task))
     image_encoder = find_image_encoder(model)
     if config.cache_image_features and image_encoder is not None and image_encoder.num_trainable_blocks == 0:

@@ -84,6 +84,73 @@ def test_content_scale_moves_the_embedding_toward_content_tokens():
     assert not hasattr(NLUFeatureFusion(8, labels=["a"], slot_tags=list(SLOT_TAGS), fusion="none"), "content_scale")
 
 
+def _content_certain_module(content_gate: str) -> NLUFeatureFusion:
+    """A module whose tagger is certain every token is content, with the content fusion fully open."""
+    torch.manual_seed(0)
+    module = NLUFeatureFusion(
+        8, labels=["weather", "photo_search"], hidden_features=4, slot_tags=list(SLOT_TAGS), content_gate=content_gate
+    ).eval()
+    with torch.no_grad():
+        module.content_scale.fill_(1.0)
+        module.slot_hidden.weight.zero_()
+        module.slot_hidden.bias.zero_()
+        module.slot_out.weight.zero_()
+        module.slot_out.bias.copy_(torch.tensor([-50.0, 50, -50, -50, -50, -50, -50]))
+        module.head_hidden.weight.zero_()
+        module.head_hidden.bias.zero_()
+        module.head_out.weight.zero_()
+    return module
+
+
+@pytest.mark.parametrize("search_probability", [0.0, 0.25, 1.0])
+def test_search_gate_weights_the_content_move_by_the_search_probability(search_probability):
+    batch = features()
+    sentence = batch["sentence_embedding"].clone()
+    always = _content_certain_module("always")(dict(batch, sentence_embedding=sentence.clone()))
+    module = _content_certain_module("search")
+    with torch.no_grad():
+        # intent logits [0, log(p / (1 - p))]: softmax gives photo_search the probability p
+        logit = -50.0 if search_probability == 0 else 50.0 if search_probability == 1 else None
+        if logit is None:
+            logit = float(np.log(search_probability / (1 - search_probability)))
+        module.head_out.bias.copy_(torch.tensor([0.0, logit]))
+    gated = module(dict(batch, sentence_embedding=sentence.clone()))
+    expected = sentence + search_probability * (always["sentence_embedding"] - sentence)
+    assert torch.allclose(gated["sentence_embedding"], expected, atol=1e-5)
+    assert not torch.allclose(always["sentence_embedding"], sentence, atol=1e-3)  # the move itself is not nothing
+
+
+def test_search_gate_reads_the_intent_head_without_training_it():
+    module = _content_certain_module("search").train()
+    module.head_dropout.p = 0.0
+    with torch.no_grad():
+        module.head_out.bias.copy_(torch.tensor([0.0, 0.0]))
+    out = module(features())
+    out["sentence_embedding"].sum().backward()
+    assert module.head_out.bias.grad is None or not module.head_out.bias.grad.any()
+    assert module.content_scale.grad.abs().sum() > 0
+
+
+def test_content_gate_round_trips_and_old_configs_move_every_text(tmp_path):
+    with pytest.raises(InvalidInputError, match="content_gate"):
+        NLUFeatureFusion(8, labels=["a"], slot_tags=list(SLOT_TAGS), content_gate="sometimes")
+    module = NLUFeatureFusion(8, labels=["a"], slot_tags=list(SLOT_TAGS), content_gate="search")
+    module.save(str(tmp_path / "m"))
+    assert NLUFeatureFusion.load(str(tmp_path / "m")).content_gate == "search"
+    config_path = tmp_path / "m" / NLUFeatureFusion.config_file_name
+    config = json.loads(config_path.read_text())
+    del config["content_gate"]
+    config_path.write_text(json.dumps(config))
+    assert NLUFeatureFusion.load(str(tmp_path / "m")).content_gate == "always"
+
+
+def test_builder_gates_the_content_move_by_search(tiny_unimr_factory):
+    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True)).content_gate == "search"
+    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True, content_gate="always")).content_gate == "always"
+    with pytest.raises(InvalidInputError, match="content_gate"):
+        tiny_unimr_factory(slot_tagging=True, content_gate="never")
+
+
 def test_builder_appends_search_intents(tiny_unimr_factory):
     nlu = find_nlu_module(tiny_unimr_factory(slot_tagging=True))
     assert nlu.labels[-2:] == list(SEARCH_INTENTS) and nlu.slot_tags == list(SLOT_TAGS)

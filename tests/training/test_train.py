@@ -12,7 +12,7 @@ import pytest
 import st_unimr
 from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module
 from st_unimr.training.config import CONFIG_DIR, ConfigError, load_config
-from st_unimr.training.train import build_config, parse_args
+from st_unimr.training.train import build_config, parse_args, set_content_gate
 from st_unimr.training.trainable import _text_transformer
 from tests.card_snippets import run_card_snippets
 from tests.conftest import _free_port as free_port
@@ -63,6 +63,14 @@ def test_quick_run_produces_a_model_card_metrics_and_curves(fixture_home, tmp_pa
     # A second run into the same folder must not silently overwrite it.
     again = run_train(fixture_home, "--config", QUICK, "--output-dir", str(out))
     assert again.returncode != 0 and "--resume" in again.stderr
+
+
+def test_set_content_gate_applies_the_config_to_a_model_saved_without_it(tiny_unimr_factory):
+    """A run resumed from (or an ablation started on) a model saved before the gate trains with the config's gate."""
+    model = tiny_unimr_factory(slot_tagging=True, content_gate="always")
+    assert set_content_gate(model, "search") and find_nlu_module(model).content_gate == "search"
+    assert not set_content_gate(model, "search")
+    assert not set_content_gate(tiny_unimr_factory(), "always")  # no tagger, no content fusion: nothing to gate
 
 
 @pytest.mark.parametrize(
@@ -119,6 +127,7 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
         assert 0.0 <= test[f"test_requests_{kind}_cosine_recall@10"] <= 1.0
     model = st_unimr.load(str(out / "final"))
     assert find_nlu_module(model).content_route == final_route
+    assert find_nlu_module(model).content_gate == "search"  # the config's default
     # The route trained with is the stage models' route; the inference route is set once stage 3 has trained.
     assert find_nlu_module(st_unimr.load(str(out / "stage2" / "model"))).content_route == route
     assert find_nlu_module(st_unimr.load(str(out / "stage3" / "model"))).content_route == final_route
