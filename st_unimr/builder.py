@@ -36,7 +36,7 @@ def build_unimr(
     nlu_hidden_features: int = 256,
     slot_tagging: bool = False,
     content_route: Literal["pool", "reencode"] = "pool",
-    content_gate: Literal["always", "search"] = "search",
+    content_gate: Literal["always", "search"] = "always",
     image_projection: Literal["linear", "prototypes"] | None = None,
     num_trainable_image_blocks: int = 0,
     image_weights: str | None = None,
@@ -74,9 +74,9 @@ def build_unimr(
             ``fusion="gated"``): ``"pool"`` pools the request's own token embeddings by the tagger's content
             probability; ``"reencode"`` also encodes a search request with a frame a second time, from its content
             tokens alone (queries only; see :class:`~st_unimr.modules.NLUFeatureFusion`).
-        content_gate: Which texts the pooled content move applies to: ``"search"`` weights it by the intent head's
-            search probability (requests move toward their content; titles and captions keep their embedding),
-            ``"always"`` moves every text.
+        content_gate: Which texts the pooled content move applies to: ``"always"`` moves every text; ``"search"``
+            weights the move by the intent head's search probability (requests move toward their content; titles and
+            captions keep their embedding).
         image_projection: ``"linear"`` or ``"prototypes"``; default ``"prototypes"`` for EfficientNet-Lite (zero-shot
             capable), ``"linear"`` otherwise.
         num_trainable_image_blocks: Trainable blocks at the end of the image backbone (0: frozen).

@@ -50,9 +50,9 @@ class ModelConfig:
     # the route the trained model keeps, set once stage 3 has trained (null: content_route); the route changes no
     # weight, so a model trained with "pool" can embed search requests with "reencode"
     inference_content_route: Literal["pool", "reencode"] | None = None
-    # which texts the pooled content move applies to: "search" (weighted by the intent head's search probability:
-    # requests move toward their content, photo titles and captions stay) or "always" (every text)
-    content_gate: Literal["always", "search"] = "search"
+    # which texts the pooled content move applies to: "always" (every text) or "search" (weighted by the intent
+    # head's search probability: requests move toward their content, photo titles and captions stay)
+    content_gate: Literal["always", "search"] = "always"
     num_trainable_image_blocks: int = 0
     # Truncation while training (short captions and intents train faster at 32). Evaluation and the saved models use
     # inference_max_seq_length (null: the text encoder's full length, 512 for e5-small), so long texts are not cut.

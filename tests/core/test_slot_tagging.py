@@ -144,9 +144,9 @@ def test_content_gate_round_trips_and_old_configs_move_every_text(tmp_path):
     assert NLUFeatureFusion.load(str(tmp_path / "m")).content_gate == "always"
 
 
-def test_builder_gates_the_content_move_by_search(tiny_unimr_factory):
-    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True)).content_gate == "search"
-    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True, content_gate="always")).content_gate == "always"
+def test_builder_passes_the_content_gate(tiny_unimr_factory):
+    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True)).content_gate == "always"
+    assert find_nlu_module(tiny_unimr_factory(slot_tagging=True, content_gate="search")).content_gate == "search"
     with pytest.raises(InvalidInputError, match="content_gate"):
         tiny_unimr_factory(slot_tagging=True, content_gate="never")
 

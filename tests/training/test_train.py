@@ -127,7 +127,7 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
         assert 0.0 <= test[f"test_requests_{kind}_cosine_recall@10"] <= 1.0
     model = st_unimr.load(str(out / "final"))
     assert find_nlu_module(model).content_route == final_route
-    assert find_nlu_module(model).content_gate == "search"  # the config's default
+    assert find_nlu_module(model).content_gate == "always"  # the config's default
     # The route trained with is the stage models' route; the inference route is set once stage 3 has trained.
     assert find_nlu_module(st_unimr.load(str(out / "stage2" / "model"))).content_route == route
     assert find_nlu_module(st_unimr.load(str(out / "stage3" / "model"))).content_route == final_route
