@@ -341,17 +341,21 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
 
     def _is_search(self, intent_logits: Tensor) -> Tensor:
         """Rows whose most likely intent is a search (``photo_search``, ``document_search``)."""
-        search = [i for i, label in enumerate(self.labels) if label in SEARCH_INTENTS]
+        search = self._search_label_ids()
         if not search:
             return torch.ones(intent_logits.shape[0], dtype=torch.bool, device=intent_logits.device)
         return torch.isin(intent_logits.argmax(dim=-1), torch.tensor(search, device=intent_logits.device))
 
     def _search_probability(self, intent_logits: Tensor) -> Tensor:
         """Per row, the intent head's probability of a search intent (1 for a label set without one), detached."""
-        search = [i for i, label in enumerate(self.labels) if label in SEARCH_INTENTS]
+        search = self._search_label_ids()
         if not search:
             return intent_logits.new_ones(intent_logits.shape[0])
         return intent_logits.detach().softmax(dim=-1)[:, search].sum(dim=-1)
+
+    def _search_label_ids(self) -> list[int]:
+        """Indices of the search intents (:data:`~st_unimr.nlu.slot_labels.SEARCH_INTENTS`) among ``labels``."""
+        return [i for i, label in enumerate(self.labels) if label in SEARCH_INTENTS]
 
     def _upstream_modules(self) -> list[nn.Module]:
         """The modules before this one on its route of the model that holds it (``on_model_ready``)."""
