@@ -185,6 +185,10 @@ def data_names(config: TrainConfig, only_task: bool = False) -> list[str]:
     names = {TASKS[name].dataset for name in tasks if not TASKS[name].user_data or uses_bundle(config.data, name)}
     if data_sources(config.data, "intents") == ["bundle"]:
         names.add("intents")  # build_unimr takes its labels from the embedded intents
+    if "requests" in names:
+        # Composed from the bundle's image_text and text_pairs train splits, whatever the run trains: a run without
+        # stage 3 (stages 1-2 only) once failed on a fresh machine for want of image_text.
+        names.update({"image_text", "text_pairs"})
     # The requests dataset is built by the data package once it registers it (issue 13, data side).
     return [name for name in ALL_DATASET_NAMES if name in names]
 

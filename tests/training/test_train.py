@@ -386,3 +386,14 @@ def test_domain_gate_is_fitted_on_the_distinct_stage3_images(tiny_unimr_factory,
     assert domain_gate.fit_domain_gate(model, load_config(QUICK)) is None  # off by default
     linear_model = tiny_unimr_factory(image_projection="linear")
     assert domain_gate.fit_domain_gate(linear_model, config) is None  # a linear head has no path to gate
+
+
+@pytest.mark.parametrize("disabled", [[], ["stage3.enabled=false"], ["stage1.enabled=false", "stage3.enabled=false"]])
+def test_a_fresh_machine_builds_what_the_requests_are_composed_from(disabled):
+    from st_unimr.training.train import data_names
+
+    config = load_config(CONFIG_DIR / "default.yaml", disabled)
+    names = data_names(config)
+    assert "requests" in names
+    # build() builds in this order; requests reads the built image_text and text_pairs.
+    assert names.index("image_text") < names.index("requests") and names.index("text_pairs") < names.index("requests")
