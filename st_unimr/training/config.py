@@ -157,6 +157,9 @@ class StageConfig:
     # data.requests_image_train_rows), each request embedded as the model embeds queries (with its fusion), so images
     # land where requests for them land and not only where their captions do (issue 13)
     image_head_requests: bool = False
+    # keep this fraction of the stage's weight change (WiSE-FT: start + w * (end - start)); 1 keeps the stage's
+    # weights. Stage 3 applies it before the image head's fit: its training domains cost real-photo retrieval.
+    weight_interpolation: float = 1.0
 
 
 @dataclass
@@ -486,6 +489,10 @@ def _validate(config: TrainConfig, source: str) -> None:
         if stage.image_prototypes not in ("train", "frozen"):
             raise ConfigError(
                 f"{source}: {name}.image_prototypes must be 'train' or 'frozen', got {stage.image_prototypes!r}"
+            )
+        if not 0 <= stage.weight_interpolation <= 1:
+            raise ConfigError(
+                f"{source}: {name}.weight_interpolation must be in [0, 1], got {stage.weight_interpolation}"
             )
         if not 0 <= stage.warmup_ratio < 1:
             raise ConfigError(f"{source}: {name}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")

@@ -57,6 +57,7 @@ from st_unimr.training.stage_data import (
 from st_unimr.training.stages import STAGE_TASKS, is_main_process, peak_rss_mb, run_stage, write_json
 from st_unimr.training.task_registry import TASKS, default_evaluation_tasks, stage3_task_names
 from st_unimr.training.trainable import _text_transformer
+from st_unimr.training.weight_interpolation import interpolate_weights, snapshot_weights
 from st_unimr.zero_shot import init_zero_shot_head
 
 __all__ = ["build_config", "build_model", "cli", "main", "parse_args"]
@@ -443,7 +444,15 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         gate = fit_domain_gate(model, config) if stage == 3 else None
         if gate:
             logger.info(f"Image domain gate fitted on the stage-3 training images: {gate}")
+        interpolation = getattr(config, f"stage{stage}").weight_interpolation
+        # Taken before any checkpoint is resumed: the model here is the previous stage's, as saved.
+        start_weights = snapshot_weights(model) if interpolation < 1 else None
         result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
+        if start_weights is not None:
+            changed = interpolate_weights(model, start_weights, interpolation)
+            result["weight_interpolation"] = {"weight": interpolation, "parameters_changed": changed}
+            logger.info(f"Stage {stage}: {interpolation} of its weight change kept ({changed} parameters)")
+            del start_weights
         if stage == 2 and config.stage2.intent_head_epochs > 0:
             result["intent_head_fit"] = fit_stage2_intent_head(model, config)
         if gate:
