@@ -409,6 +409,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         if names:
             st_unimr.data.build(names=names, datasheet=False)
     barrier()
+    # The first run on a fresh machine builds the data above, which draws from the global random state: seed again, so
+    # that run trains exactly as every later one with the same seed.
+    transformers.set_seed(config.seed)
     stages = [n for n in (1, 2, 3) if getattr(config, f"stage{n}").enabled]
     done = [n for n in stages if (output_dir / f"stage{n}" / "model" / "modules.json").exists()]
     if done:

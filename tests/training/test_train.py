@@ -398,3 +398,27 @@ def test_a_fresh_machine_builds_what_the_requests_are_composed_from(disabled):
     assert "requests" in names
     # build() builds in this order; requests reads the built image_text and text_pairs.
     assert names.index("image_text") < names.index("requests") and names.index("text_pairs") < names.index("requests")
+
+
+def test_the_first_run_on_a_fresh_machine_trains_as_later_runs(tmp_path, monkeypatch):
+    # Building the data on first use draws random numbers; the model and training must not see the difference.
+    import torch
+
+    import st_unimr.training.train as train_module
+
+    drawn = []
+
+    class Built(Exception):
+        pass
+
+    def build_model(config, output_dir):
+        drawn.append(torch.rand(3))
+        raise Built
+
+    monkeypatch.setattr(train_module, "build_model", build_model)
+    for consumes in (False, True):
+        draws = 100 if consumes else 0
+        monkeypatch.setattr(st_unimr.data, "build", lambda draws=draws, **_: torch.rand(draws))
+        with pytest.raises(Built):
+            train_module.main(["--config", QUICK, "--output-dir", str(tmp_path / f"run-{consumes}")])
+    assert torch.equal(drawn[0], drawn[1])
