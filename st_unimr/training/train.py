@@ -187,10 +187,9 @@ def data_names(config: TrainConfig, only_task: bool = False) -> list[str]:
     if data_sources(config.data, "intents") == ["bundle"]:
         names.add("intents")  # build_unimr takes its labels from the embedded intents
     if "requests" in names:
-        # Composed from the bundle's image_text and text_pairs train splits, whatever the run trains: a run without
-        # stage 3 (stages 1-2 only) once failed on a fresh machine for want of image_text.
+        # Composed from the bundle's image_text and text_pairs train splits: a run that trains neither (stages 1-2
+        # only) still needs them built.
         names.update({"image_text", "text_pairs"})
-    # The requests dataset is built by the data package once it registers it (issue 13, data side).
     return [name for name in ALL_DATASET_NAMES if name in names]
 
 
@@ -384,7 +383,6 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         config = build_config(args)
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None
-    transformers.set_seed(config.seed)
     output_dir = Path(config.output_dir)
     metrics_path = output_dir / "training_metrics.json"
     started = [s for s in ("stage1", "stage2", "stage3", "final") if (output_dir / s).exists()]
@@ -409,8 +407,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         if names:
             st_unimr.data.build(names=names, datasheet=False)
     barrier()
-    # The first run on a fresh machine builds the data above, which draws from the global random state: seed again, so
-    # that run trains exactly as every later one with the same seed.
+    # Seeded after the first-use data build, which draws from the global random state (through the libraries it
+    # calls): the first run on a fresh machine then trains exactly as every later one with the same seed.
     transformers.set_seed(config.seed)
     stages = [n for n in (1, 2, 3) if getattr(config, f"stage{n}").enabled]
     done = [n for n in stages if (output_dir / f"stage{n}" / "model" / "modules.json").exists()]
