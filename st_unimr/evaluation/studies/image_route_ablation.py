@@ -181,6 +181,18 @@ VARIANTS.update(
         for weight in ("0.5", "0.7")
     }
 )
+#: The default with one of stage 3's tasks left out (where stage 3 loses the stage-2 models' photo titles).
+_STAGE3_TASKS = ("image_text", "text_pairs", "intents", "requests_image", "requests_text")
+VARIANTS.update(
+    {
+        f"drop-{task}-head-fit": [
+            *_ORIGINAL_PROTOTYPES_HEAD_FIT,
+            "model.content_gate=always",
+            "stage3.tasks=[" + ",".join(other for other in _STAGE3_TASKS if other != task) + "]",
+        ]
+        for task in _STAGE3_TASKS
+    }
+)
 
 HEADLINE = [
     ("test_t2i_cosine_recall@10", "in-domain t2i R@10"),
