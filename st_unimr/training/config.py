@@ -157,6 +157,9 @@ class StageConfig:
     # data.requests_image_train_rows), each request embedded as the model embeds queries (with its fusion), so images
     # land where requests for them land and not only where their captions do (issue 13)
     image_head_requests: bool = False
+    # requests_text: weight of the cosine distance between a request's embedding and its plain content's (embedded
+    # without gradient), beside the ranking loss; 0: the ranking loss alone
+    request_content_weight: float = 0.0
     # keep this fraction of the stage's weight change (WiSE-FT: start + w * (end - start)); 1 keeps the stage's
     # weights. Stage 3 applies it before the image head's fit: its training domains cost real-photo retrieval.
     weight_interpolation: float = 1.0
@@ -483,7 +486,7 @@ def _validate(config: TrainConfig, source: str) -> None:
             raise ConfigError(
                 f"{source}: {name}.max_steps must be >= 1, or -1 for whole epochs; got {stage.max_steps}"
             )
-        for key in ("image_uniformity_weight", "image_prototype_anchor", "slot_weight"):
+        for key in ("image_uniformity_weight", "image_prototype_anchor", "slot_weight", "request_content_weight"):
             if getattr(stage, key) < 0:
                 raise ConfigError(f"{source}: {name}.{key} must be >= 0, got {getattr(stage, key)}")
         if stage.image_prototypes not in ("train", "frozen"):

@@ -281,12 +281,13 @@ def requests_image_train(config: DataConfig) -> Dataset:
 
 def requests_text_train(config: DataConfig) -> Dataset:
     """Request → text pairs: ``query`` (the request), ``document`` (its document for document search, else the plain
-    content it wraps, e.g. the caption), so a request lands where its content lands."""
+    content it wraps, e.g. the caption), so a request lands where its content lands; ``content`` (the plain content,
+    which :class:`~st_unimr.losses.RequestContentLoss` can pull the request onto)."""
     data = _request_rows(config, "train", None)
     keys = [f"{t}|{f}" for t, f in zip(data["text"], data["frame_id"])]
     subset = _first_rows(data, keys, config.requests_text_train_rows)
     documents = [d if d else c for d, c in zip(subset["document"], subset["content"])]
-    return Dataset.from_dict({"query": subset["text"], "document": documents})
+    return Dataset.from_dict({"query": subset["text"], "document": documents, "content": subset["content"]})
 
 
 def evaluators(

@@ -36,7 +36,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Columns are named by role, so one router mapping and one prompt mapping serve every dataset.
-ROUTER_MAPPING = {"query": "query", "document": "document", "text": "query"}
+# ``content``: a request's plain content (RequestContentLoss), embedded as a plain query is.
+ROUTER_MAPPING = {"query": "query", "document": "document", "text": "query", "content": "query"}
 NEW_PARAMETERS = (
     r"(head_hidden|head_out|label_embeddings|attention_query|fusion_proj|fusion_gate|fusion_scale|prototypes"
     r"|image\.0\.linear|slot_hidden|slot_out|content_scale)"
@@ -53,7 +54,8 @@ def is_main_process() -> bool:
 
 def _prompts(model: SentenceTransformer) -> dict[str, str]:
     query, document = model.prompts.get("query", ""), model.prompts.get("document", "")
-    return {key: value for key, value in {"query": query, "document": document, "text": query}.items() if value}
+    roles = {"query": query, "document": document, "text": query, "content": query}
+    return {key: value for key, value in roles.items() if value}
 
 
 #: What stages 1 and 2 train on; stage 3 trains on ``stage3.tasks``.

@@ -13,7 +13,7 @@ from torch import nn
 
 from st_unimr.data.schemas import FEATURES
 from st_unimr.data.user_data import USER_DATA_TASKS
-from st_unimr.losses import ImageTextLoss, IntentClassificationLoss, SlotIntentLoss
+from st_unimr.losses import ImageTextLoss, IntentClassificationLoss, RequestContentLoss, SlotIntentLoss
 from st_unimr.modules.module_lookup import find_nlu_module
 from st_unimr.training.config import DataConfig, StageConfig
 from st_unimr.training.stage_data import (
@@ -51,6 +51,11 @@ def _image_text_loss(model: SentenceTransformer, stage: StageConfig) -> nn.Modul
 
 def _text_loss(model: SentenceTransformer, stage: StageConfig) -> nn.Module:
     return MultipleNegativesRankingLoss(model)
+
+
+def _request_text_loss(model: SentenceTransformer, stage: StageConfig) -> nn.Module:
+    """Request → document ranking; with ``request_content_weight``, each request is also pulled onto its content."""
+    return RequestContentLoss(model, content_weight=stage.request_content_weight)
 
 
 def _intent_loss(model: SentenceTransformer, stage: StageConfig) -> nn.Module:
@@ -111,7 +116,7 @@ TASKS: dict[str, Task] = {
         Task("intents", "intents", nlu_train, _intent_loss, intent_evaluators),
         Task("requests_image", "requests", lambda data, model: requests_image_train(data), _image_text_loss, _none,
              contrastive=True, evaluation="requests"),
-        Task("requests_text", "requests", lambda data, model: requests_text_train(data), _text_loss, _none,
+        Task("requests_text", "requests", lambda data, model: requests_text_train(data), _request_text_loss, _none,
              contrastive=True, evaluation="requests"),
         Task("requests", "requests", None, None, request_task_evaluators, stage3=False),
     )

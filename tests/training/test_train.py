@@ -243,6 +243,7 @@ def test_ablation_switches_map_to_the_config():
         ("data:\n  datasets: [a]\n", "data.datasets must be a mapping"),
         ("data:\n  holdout: 0.7\n", "data.holdout must be in (0, 0.5)"),
         ("stage3:\n  weight_interpolation: 1.5\n", "stage3.weight_interpolation must be in [0, 1], got 1.5"),
+        ("stage3:\n  request_content_weight: -1\n", "stage3.request_content_weight must be >= 0, got -1"),
     ],
 )
 def test_bad_configs_name_the_file_and_key(tmp_path, text, message):

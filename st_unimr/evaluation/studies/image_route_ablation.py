@@ -193,6 +193,17 @@ VARIANTS.update(
         for task in _STAGE3_TASKS
     }
 )
+#: The default with each photo/document request also pulled onto its plain content's embedding (issue 13's gap).
+VARIANTS.update(
+    {
+        f"request-content-{weight}-head-fit": [
+            *_ORIGINAL_PROTOTYPES_HEAD_FIT,
+            "model.content_gate=always",
+            f"stage3.request_content_weight={weight}",
+        ]
+        for weight in ("1", "5")
+    }
+)
 
 HEADLINE = [
     ("test_t2i_cosine_recall@10", "in-domain t2i R@10"),
