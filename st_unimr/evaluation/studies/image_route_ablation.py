@@ -275,7 +275,28 @@ def run_variant(
     result = {key: value for key, value in metrics["test"].items() if not key.endswith("_n_images")}
     result.update({k: v for k, v in metrics["stages"]["stage3"]["dev"].items() if k.startswith("real_photos_")})
     result["stage3_wall_seconds"] = metrics["stages"]["stage3"]["wall_seconds"]
+    if "test_t2i_cosine_recall@10" not in result:
+        result.update(image_metrics(run_dir, name))
     result_file.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def image_metrics(run_dir: Path, name: str) -> dict[str, float]:
+    """Text→image on the test split (per domain too) and the real-photo check, measured on a run's final model.
+
+    Training scores the tasks it trains, so a variant that leaves ``image_text`` out of stage 3 has neither; every
+    row of the ablation table needs them.
+    """
+    import st_unimr
+    from st_unimr.training.config import CONFIG_DIR, load_config
+    from st_unimr.training.train import evaluate
+
+    config = load_config(CONFIG_DIR / "default.yaml", VARIANTS[name])
+    model = st_unimr.load(str(run_dir / "final"))
+    test = evaluate(model, config, "test", ["image_text"])
+    dev = evaluate(model, config, "dev", ["image_text"])
+    result = {key: value for key, value in test.items() if not key.endswith("_n_images")}
+    result.update({key: value for key, value in dev.items() if key.startswith("real_photos_")})
     return result
 
 
