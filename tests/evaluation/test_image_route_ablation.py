@@ -48,3 +48,8 @@ def test_a_variant_without_image_text_gets_its_image_figures_from_its_final_mode
     assert [(split, tasks) for _, split, tasks, _ in calls] == [("test", ["image_text"]), ("dev", ["image_text"])]
     assert calls[0][0] == f"model at {run / 'final'}" and "image_text" not in calls[0][3]
     assert json.loads((run / "ablation_metrics.json").read_text()) == result
+    # A result measured before the study added them gets them too.
+    del result["test_t2i_cosine_recall@10"]
+    (run / "ablation_metrics.json").write_text(json.dumps(result))
+    again = image_route_ablation.run_variant(tmp_path / "base", tmp_path, "drop-image_text-head-fit", 43, None)
+    assert again["test_t2i_cosine_recall@10"] == 0.3 and len(calls) == 4

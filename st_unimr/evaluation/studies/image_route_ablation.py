@@ -254,7 +254,11 @@ def run_variant(
     run_dir = output / label
     result_file = run_dir / "ablation_metrics.json"
     if result_file.is_file():
-        return json.loads(result_file.read_text())
+        result = json.loads(result_file.read_text())
+        if "test_t2i_cosine_recall@10" not in result:  # measured before the study added them
+            result.update(image_metrics(run_dir, name))
+            result_file.write_text(json.dumps(result, indent=2))
+        return result
     if not (run_dir / "final" / "modules.json").is_file():
         shutil.rmtree(run_dir, ignore_errors=True)
         prepare_run(base, run_dir)
