@@ -161,17 +161,27 @@ def uses_requests(config: TrainConfig) -> bool:
     return config.model.slot_tagging or any(task.startswith("requests_") for task in config.stage3.tasks)
 
 
+def stage3_trained_tasks(config: TrainConfig) -> list[str]:
+    """``stage3.tasks``, and ``image_text`` when stage 3 ends by fitting the image route on its rows
+    (``stage3.image_head_epochs`` > 0), whether or not the contrastive stage itself trains on them."""
+    names = list(config.stage3.tasks)
+    if config.stage3.image_head_epochs > 0 and "image_text" not in names:
+        names.append("image_text")
+    return names
+
+
 def trained_tasks(config: TrainConfig) -> list[str]:
-    """The tasks some enabled stage trains on (stage 1: text_pairs, stage 2: intents, stage 3: ``stage3.tasks``)."""
+    """The tasks some enabled stage trains on (stage 1: text_pairs, stage 2: intents, stage 3:
+    :func:`stage3_trained_tasks`)."""
     names = [name for n in (1, 2) if getattr(config, f"stage{n}").enabled for name in STAGE_TASKS[n]]
-    names += config.stage3.tasks if config.stage3.enabled else []
+    names += stage3_trained_tasks(config) if config.stage3.enabled else []
     return [name for name in TASKS if name in names]
 
 
 def evaluation_tasks(config: TrainConfig, only_task: bool = False) -> list[str]:
     """What the dev / test evaluations score: the tasks the run trains (only stage 3's with ``--only-task``), and the
     search requests when the model tags slots or stage 3 trains on requests."""
-    tasks = default_evaluation_tasks(config.stage3.tasks if only_task else trained_tasks(config))
+    tasks = default_evaluation_tasks(stage3_trained_tasks(config) if only_task else trained_tasks(config))
     if uses_requests(config) and REQUEST_TASK not in tasks:
         tasks.append(REQUEST_TASK)
     return tasks

@@ -401,6 +401,17 @@ def test_a_fresh_machine_builds_what_the_requests_are_composed_from(disabled):
     assert names.index("image_text") < names.index("requests") and names.index("text_pairs") < names.index("requests")
 
 
+@pytest.mark.parametrize("only_task", [False, True])
+def test_a_stage3_without_image_text_still_scores_the_image_route_it_fits(only_task):
+    from st_unimr.training.train import data_names, evaluation_tasks
+
+    tasks = ["stage3.tasks=[text_pairs,intents]"]
+    fitted = load_config(CONFIG_DIR / "default.yaml", [*tasks, "stage3.image_head_epochs=3"])
+    assert "image_text" in evaluation_tasks(fitted, only_task) and "image_text" in data_names(fitted, only_task)
+    unfitted = load_config(CONFIG_DIR / "default.yaml", [*tasks, "stage3.image_head_epochs=0"])
+    assert "image_text" not in evaluation_tasks(unfitted, only_task)
+
+
 def test_the_first_run_on_a_fresh_machine_trains_as_later_runs(tmp_path, monkeypatch):
     # Building the data on first use draws random numbers; the model and training must not see the difference.
     import torch
