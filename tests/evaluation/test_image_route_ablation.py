@@ -53,3 +53,12 @@ def test_a_variant_without_image_text_gets_its_image_figures_from_its_final_mode
     (run / "ablation_metrics.json").write_text(json.dumps(result))
     again = image_route_ablation.run_variant(tmp_path / "base", tmp_path, "drop-image_text-head-fit", 43, None)
     assert again["test_t2i_cosine_recall@10"] == 0.3 and len(calls) == 4
+
+
+def test_earlier_variants_keep_image_text_in_stage3_now_that_the_default_leaves_it_to_the_fit():
+    default = load_config(CONFIG_DIR / "default.yaml")
+    assert "image_text" not in default.stage3.tasks and default.stage3.image_head_epochs > 0
+    for name in ("original-prototypes-head-fit", "wise-0.5-head-fit", "request-content-1-head-fit"):
+        assert "image_text" in load_config(CONFIG_DIR / "default.yaml", VARIANTS[name]).stage3.tasks, name
+    dropped = load_config(CONFIG_DIR / "default.yaml", VARIANTS["drop-image_text-head-fit"])
+    assert dropped.stage3.tasks == default.stage3.tasks
