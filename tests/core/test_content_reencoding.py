@@ -135,3 +135,42 @@ def test_route_needs_a_model_and_a_known_name():
     }
     with pytest.raises(RuntimeError, match="needs the model holding it"):
         module(features)
+
+
+def sentencepiece_like_tokenizer():
+    """A Metaspace/Unigram tokenizer like e5's: a space joins the next word ("▁paard"), a prompt's trailing space
+    alone is a bare "▁", and a word after punctuation has no "▁" ("«", "paard")."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers.processors import TemplateProcessing
+    from transformers import PreTrainedTokenizerFast
+
+    pieces = ["<s>", "</s>", "<pad>", "<unk>", "▁query", ":", "▁", "▁toon", "▁paard", "paard", "▁«", "»"]
+    pieces += list("abcdefghijklmnopqrstuvwxyz")
+    vocab = [(piece, 0.0 if i < 4 else -1.0 if len(piece) > 1 else -5.0) for i, piece in enumerate(pieces)]
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    tokenizer.post_processor = TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)])
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+    )
+
+
+def test_content_is_tokenized_again_and_the_prompt_keeps_the_first_word_out(reencoding):
+    # Reusing the request's own ids for the content, and the prompt's token count as its extent, put "«"-split pieces
+    # and the request's first word into the content pass: real requests then missed their photos (nlu report).
+    from types import SimpleNamespace
+
+    tokenizer = sentencepiece_like_tokenizer()
+    assert tokenizer.tokenize("query: ") == ["▁query", ":", "▁"]
+    assert tokenizer.tokenize("query: toon «paard»") == ["▁query", ":", "▁toon", "▁«", "paard", "»"]
+    nlu = find_nlu_module(reencoding)
+    nlu._owner = [SimpleNamespace(prompts={"query": "query: ", "document": "passage: "})]
+    prompt_length = len(tokenizer("query: ")["input_ids"]) - 1  # as sentence-transformers counts it: 4
+    assert nlu._prompts_of_length(tokenizer, prompt_length) == [
+        ("query: ", tokenizer.convert_tokens_to_ids(["▁query", ":"]))
+    ]
+    ids = torch.tensor(tokenizer("query: toon «paard»")["input_ids"])
+    is_content = torch.tensor([token == "paard" for token in tokenizer.convert_ids_to_tokens(ids.tolist())])
+    content = nlu._content_text(tokenizer, ids, is_content)
+    assert content == "paard" and tokenizer.tokenize("query: " + content) == ["▁query", ":", "▁paard"]
