@@ -307,31 +307,37 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
             length = int(mask[row].sum())
             path = torch.tensor(bio_viterbi(log_probs[row, :length], self.slot_tags))
             is_content[row, :length] = torch.isin(path, content_tags).to(mask.device)
-        special = torch.tensor(tokenizer.all_special_ids, device=input_ids.device)
-        keep = is_content | (torch.isin(input_ids, special) & mask)
         prompt_length = features.get("prompt_length")
-        if prompt_length is not None:
-            if isinstance(prompt_length, Tensor):
-                prompt_length = prompt_length.flatten()[0]
-            prompt_length = int(prompt_length)
-            first = mask.to(torch.int64).argmax(dim=1, keepdim=True)
-            positions = torch.arange(mask.shape[1], device=mask.device).unsqueeze(0)
-            keep |= (positions >= first) & (positions < first + prompt_length) & mask
-        rows = (is_content.any(dim=1) & (keep.sum(dim=1) < mask.sum(dim=1))).nonzero().flatten()
-        if rows.numel() == 0:
-            return own
+        if isinstance(prompt_length, Tensor):
+            prompt_length = prompt_length.flatten()[0]
+        prompts = self._prompts_of_length(tokenizer, None if prompt_length is None else int(prompt_length))
+        special_ids = set(tokenizer.all_special_ids)
         # The content is decoded to text and tokenized again rather than reused as token ids: inside a request a word
         # often splits differently ("«лошадь»": "лош", "а", "дь"; alone: "▁лоша", "дь"), and the ids cut out of the
         # request then embed away from the same words typed alone (request->image 0.496 against 0.529 for the
         # exact content, on rows whose span the tagger found exactly; evaluation/reports/nlu/report.md).
-        prompts = self._prompts_of_length(tokenizer, prompt_length)
-        special_ids = set(tokenizer.all_special_ids)
-        texts = []
-        for row in rows.tolist():
-            content = self._content_text(tokenizer, input_ids[row], is_content[row])
-            words = [i for i in input_ids[row][mask[row]].tolist() if i not in special_ids]
-            prompt = next((text for text, ids in prompts if words[: len(ids)] == ids), "")
-            texts.append(prompt + content)
+        selected, texts = [], []
+        for row in is_content.any(dim=1).nonzero().flatten().tolist():
+            words = [
+                (token, flag)
+                for token, flag in zip(input_ids[row][mask[row]].tolist(), is_content[row][mask[row]].tolist())
+                if token not in special_ids
+            ]
+            prompt, prompt_ids = next(
+                ((text, ids) for text, ids in prompts if [token for token, _ in words[: len(ids)]] == ids), ("", [])
+            )
+            if prompt_length and not prompt_ids:
+                # A prompt given as a string, not one of the model's: its extent by count (the leading special token
+                # included), as sentence-transformers gives it.
+                prompt_ids = [token for token, _ in words[: int(prompt_length) - 1]]
+                prompt = tokenizer.decode(prompt_ids).strip() + " "
+            if all(flag for _, flag in words[len(prompt_ids) :]):
+                continue  # no frame around the content: the text already embeds as its content
+            selected.append(row)
+            texts.append(prompt + self._content_text(tokenizer, input_ids[row], is_content[row]))
+        if not selected:
+            return own
+        rows = torch.tensor(selected, device=input_ids.device)
         encoded_content = tokenizer(
             texts,
             padding=True,

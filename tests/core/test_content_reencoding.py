@@ -174,3 +174,14 @@ def test_content_is_tokenized_again_and_the_prompt_keeps_the_first_word_out(reen
     is_content = torch.tensor([token == "paard" for token in tokenizer.convert_ids_to_tokens(ids.tolist())])
     content = nlu._content_text(tokenizer, ids, is_content)
     assert content == "paard" and tokenizer.tokenize("query: " + content) == ["▁query", ":", "▁paard"]
+
+
+def test_a_request_whose_only_frame_word_comes_first_is_encoded_again(reencoding, monkeypatch):
+    # Counted as prompt tokens, "query: " (4 ids and a bare "▁") swallowed a request's first word: "toon paard" then
+    # showed no frame and was never encoded again.
+    transformer = find_nlu_module(reencoding)._upstream_modules()[0]
+    monkeypatch.setattr(transformer, "processor", sentencepiece_like_tokenizer())
+    reencoding.prompts = {"query": "query: ", "document": "passage: "}
+    tag_words_as_content(find_nlu_module(reencoding), "paard", monkeypatch)
+    request, content = reencoding.encode_query(["toon paard", "paard"])
+    assert np.abs(request - content).max() < 1e-5
