@@ -78,6 +78,9 @@ class DataConfig:
     intents_train_rows: int | None = 4000
     # the `requests` dataset (search requests with slots): NLU rows beside the intents, and stage-3 retrieval pairs
     requests_train_rows: int | None = 3000
+    # plain texts (image_text captions, text_pairs sentences of the train splits) tagged as all content, for the slot
+    # tagger only (no intent): a text that is not a request has no frame around its content
+    plain_train_rows: int = 0
     requests_image_train_rows: int | None = 1600
     requests_text_train_rows: int | None = 1600
     request_dev_rows: int | None = 300
@@ -182,6 +185,9 @@ class TrainConfig:
     evaluate_real_photos: bool = True
     # Keep the frozen image backbone's outputs in memory for the whole run (training and evaluation): exact.
     cache_image_features: bool = True
+    # Stage 2 (frozen encoder): its token embeddings computed once per distinct text, without dropout, for the heads'
+    # epochs and the intent-head fit (st_unimr.training.frozen_text_features).
+    cache_text_features: bool = True
 
 
 _SECTIONS = {"model": ModelConfig, "data": DataConfig, "stage1": StageConfig, "stage2": StageConfig}
@@ -472,6 +478,8 @@ def _validate(config: TrainConfig, source: str) -> None:
         "data.request_dev_rows": 1,
         "data.request_test_rows": 1,
     }
+    if config.data.plain_train_rows < 0:
+        raise ConfigError(f"{source}: data.plain_train_rows must be >= 0, got {config.data.plain_train_rows}")
     for name in ("stage1", "stage2", "stage3"):
         stage: StageConfig = getattr(config, name)
         if stage.batch_size < 2:

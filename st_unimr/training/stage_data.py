@@ -22,7 +22,8 @@ from st_unimr.evaluation import (
     text_to_text_evaluator,
 )
 from st_unimr.modules.module_lookup import find_nlu_module
-from st_unimr.nlu.token_alignment import as_span_list, slot_intent_labels
+from st_unimr.nlu.span_trimming import trim_span
+from st_unimr.nlu.token_alignment import IGNORE_INDEX, as_span_list, slot_intent_labels
 from st_unimr.training.config import DataConfig
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "uses_bundle",
     "intents_train",
     "nlu_train",
+    "plain_texts",
     "requests_image_train",
     "requests_text_train",
     "text_pairs_train",
@@ -265,8 +267,33 @@ def nlu_train(config: DataConfig, model: SentenceTransformer) -> Dataset:
     request_rows = Dataset.from_dict(
         {"text": requests["text"], "label": packed(requests["text"], request_ids, spans)}
     ).cast(utterances.features)
-    merged = concatenate_datasets([utterances, request_rows])
+    parts = [utterances, request_rows]
+    if config.plain_train_rows:
+        plain = plain_texts(config, config.plain_train_rows)
+        # The intent is ignored (-100): a caption or a sentence is no assistant intent, and which search it would be
+        # is not known. The tags: one content span, trimmed as the requests' gold spans are.
+        spans = [[{"label": "content", "start": start, "end": end}] for start, end in map(_whole_span, plain)]
+        plain_rows = Dataset.from_dict({"text": plain, "label": packed(plain, [IGNORE_INDEX] * len(plain), spans)})
+        parts.append(plain_rows.cast(utterances.features))
+    merged = concatenate_datasets(parts)
     return merged.shuffle(seed=0)
+
+
+def _whole_span(text: str) -> tuple[int, int]:
+    return trim_span(text, 0, len(text))
+
+
+def plain_texts(config: DataConfig, limit: int) -> list[str]:
+    """Up to ``limit`` plain texts of the train splits, half image_text captions and half text_pairs sentences (both
+    sides), chosen by hash: what a text that is not a request looks like to the slot tagger."""
+    captions = sorted(set(image_text_train(config)["query"]), key=_rank)
+    pairs = text_pairs_train(config)
+    sentences = sorted((set(pairs["query"]) | set(pairs["document"])) - set(captions), key=_rank)
+    # Half of each where both have enough; the other fills in where one runs short.
+    half = max(limit // 2, limit - len(sentences))
+    texts = captions[:half] + sentences[: limit - min(half, len(captions))]
+    texts = [text for text in texts if _whole_span(text)[0] < _whole_span(text)[1]]  # not punctuation alone
+    return sorted(texts, key=lambda text: _rank(f"plain|{text}"))
 
 
 def requests_image_train(config: DataConfig) -> Dataset:

@@ -39,10 +39,12 @@ import st_unimr.data
 from st_unimr.errors import UniMRError
 from st_unimr.model_card import update_model_card_data
 from st_unimr.modules.module_lookup import find_image_encoder, find_nlu_module
+from st_unimr.nlu.token_alignment import IGNORE_INDEX
 from st_unimr.saving import remove_stale_temp_folders
 from st_unimr.training.config import ConfigError, TrainConfig, load_config, packaged_configs
 from st_unimr.training.curves import plot_loss_curves
 from st_unimr.training.domain_gate import fit_domain_gate
+from st_unimr.training.frozen_text_features import frozen_text_features
 from st_unimr.training.image_head_fit import fit_image_head
 from st_unimr.training.intent_head_fit import fit_intent_head
 from st_unimr.training.sequence_length import full_max_seq_length, max_seq_length
@@ -312,15 +314,32 @@ def fit_stage2_intent_head(model: SentenceTransformer, config: TrainConfig) -> d
     """
     rows = TASKS["intents"].train(config.data, model)
     labels = [label[0] if isinstance(label, list) else label for label in rows["label"]]
+    # Rows without an intent (data.plain_train_rows: plain texts for the slot tagger) are not the head's to learn.
+    keep = [i for i, label in enumerate(labels) if label != IGNORE_INDEX]
+    texts = list(rows["text"])
     return fit_intent_head(
         model,
-        list(rows["text"]),
-        labels,
+        [texts[i] for i in keep],
+        [labels[i] for i in keep],
         epochs=config.stage2.intent_head_epochs,
         learning_rate=config.stage2.intent_head_learning_rate,
         batch_size=config.stage2.batch_size,
         seed=config.seed,
     )
+
+
+def prefill_text_features(model: SentenceTransformer, config: TrainConfig) -> None:
+    """Encode stage 2's training texts once, in length-sorted batches (little padding), into the frozen text feature
+    cache that is attached: the trainer's shuffled batches then find every row there."""
+    start = time.perf_counter()
+    texts: list[str] = []
+    for name in STAGE_TASKS[2]:
+        rows = TASKS[name].train(config.data, model)
+        if "text" in rows.column_names:
+            texts += list(rows["text"])
+    with torch.no_grad():
+        model.encode_query(texts, batch_size=config.stage2.batch_size, show_progress_bar=False)
+    logger.info(f"Stage 2: the frozen encoder's outputs for {len(texts)} texts ({time.perf_counter() - start:.0f} s)")
 
 
 def fit_stage3_image_head(model: SentenceTransformer, config: TrainConfig) -> dict[str, Any] | None:
@@ -458,14 +477,22 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> Path:
         interpolation = getattr(config, f"stage{stage}").weight_interpolation
         # Taken before any checkpoint is resumed: the model here is the previous stage's, as saved.
         start_weights = snapshot_weights(model) if interpolation < 1 else None
-        result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
-        if start_weights is not None:
-            changed = interpolate_weights(model, start_weights, interpolation)
-            result["weight_interpolation"] = {"weight": interpolation, "parameters_changed": changed}
-            logger.info(f"Stage {stage}: {interpolation} of its weight change kept ({changed} parameters)")
-            del start_weights
-        if stage == 2 and config.stage2.intent_head_epochs > 0:
-            result["intent_head_fit"] = fit_stage2_intent_head(model, config)
+        # Stage 2 trains the heads alone: the frozen encoder runs once per distinct text, not once per step.
+        with frozen_text_features(model, enabled=stage == 2 and config.cache_text_features) as text_cache:
+            if text_cache is not None:
+                prefill_text_features(model, config)
+                prefilled = text_cache.stats()
+            result = run_stage(stage, model, config, stage_dir, resume=args.resume, loss_records=records)
+            if start_weights is not None:
+                changed = interpolate_weights(model, start_weights, interpolation)
+                result["weight_interpolation"] = {"weight": interpolation, "parameters_changed": changed}
+                logger.info(f"Stage {stage}: {interpolation} of its weight change kept ({changed} parameters)")
+                del start_weights
+            if stage == 2 and config.stage2.intent_head_epochs > 0:
+                result["intent_head_fit"] = fit_stage2_intent_head(model, config)
+            if text_cache is not None:
+                # Misses after the prefill would be texts the trainer tokenized differently (encoded once more).
+                result["text_feature_cache"] = {"after_prefill": prefilled, "end": text_cache.stats()}
         if gate:
             result["domain_gate"] = gate
         if refresh and config.stage3.image_prototypes == "frozen":

@@ -96,6 +96,12 @@ def test_quick_run_with_slot_tagging_and_request_tasks(
     # Then the intent head alone, on the same rows' cached embeddings: 3 epochs of 17 batches of up to 8.
     fit = metrics["stages"]["stage2"]["intent_head_fit"]
     assert (fit["rows"], fit["epochs"], fit["steps"]) == (132, 3, 51)
+    # The frozen encoder ran once per distinct stage-2 text, before the trainer: its batches and the intent-head fit
+    # found their rows in the cache (the few misses after the prefill are the model card's example texts).
+    cache = metrics["stages"]["stage2"]["text_feature_cache"]
+    assert 0 < cache["after_prefill"]["texts"] <= 132
+    assert cache["end"]["misses"] - cache["after_prefill"]["misses"] < 8
+    assert cache["end"]["hits"] >= metrics["stages"]["stage2"]["steps"] * 8 + 132
     image_fit = metrics["stages"]["stage3"]["image_head_fit"]
     encoder = find_image_encoder(st_unimr.load(str(out / "final")))
     assert image_fit["epochs"] == 2 and image_fit["caption_rows"] >= 30 and image_fit["images"] > 0
