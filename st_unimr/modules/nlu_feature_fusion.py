@@ -331,8 +331,11 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
                 # included), as sentence-transformers gives it.
                 prompt_ids = [token for token, _ in words[: int(prompt_length) - 1]]
                 prompt = tokenizer.decode(prompt_ids).strip() + " "
-            if all(flag for _, flag in words[len(prompt_ids) :]):
-                continue  # no frame around the content: the text already embeds as its content
+            outside = [token for token, flag in words[len(prompt_ids) :] if not flag]
+            if not any(_has_word(piece) for piece in tokenizer.convert_ids_to_tokens(outside)):
+                # No frame around the content (at most punctuation, which gold spans leave out too): the text already
+                # embeds as its content.
+                continue
             selected.append(row)
             texts.append(prompt + self._content_text(tokenizer, input_ids[row], is_content[row]))
         if not selected:
@@ -438,6 +441,11 @@ class NLUFeatureFusion(PluginModuleMixin, Module):
 
     def get_embedding_dimension(self) -> int:
         return self.in_features
+
+
+def _has_word(piece: str) -> bool:
+    """Whether a token's text holds a letter or a digit (a word of a frame, not punctuation or a bare space)."""
+    return any(char.isalnum() for char in piece)
 
 
 def _check_names(names: Iterable, what: str) -> list[str]:

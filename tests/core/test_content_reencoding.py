@@ -19,10 +19,14 @@ REQUEST = "please find the photo of a dog from last month"
 CONTENT = "a dog"
 
 
-def tag_words_as_content(nlu: NLUFeatureFusion, words: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A tagger that marks exactly the tokens of ``words`` as content (B/I-content) and every other token O."""
+def tag_words_as_content(
+    nlu: NLUFeatureFusion, words: str, monkeypatch: pytest.MonkeyPatch, pieces: tuple[str, ...] = ()
+) -> None:
+    """A tagger that marks exactly the tokens of ``words`` (and the vocabulary ``pieces``) as content (B/I-content)
+    and every other token O."""
     tokenizer = nlu._upstream_modules()[0].tokenizer
     content_ids = set(tokenizer(words, add_special_tokens=False)["input_ids"])
+    content_ids |= set(tokenizer.convert_tokens_to_ids(list(pieces)))
 
     def slot_logits(features: dict[str, torch.Tensor]) -> torch.Tensor:
         is_content = torch.isin(features["input_ids"], torch.tensor(sorted(content_ids)))
@@ -185,3 +189,16 @@ def test_a_request_whose_only_frame_word_comes_first_is_encoded_again(reencoding
     tag_words_as_content(find_nlu_module(reencoding), "paard", monkeypatch)
     request, content = reencoding.encode_query(["toon paard", "paard"])
     assert np.abs(request - content).max() < 1e-5
+
+
+def test_punctuation_around_the_content_is_no_frame(reencoding, monkeypatch):
+    # Gold content spans leave edge punctuation out, so a plain "«paard»" tags its guillemets O; encoding it again
+    # without them would move every quoted or full-stopped sentence.
+    transformer = find_nlu_module(reencoding)._upstream_modules()[0]
+    monkeypatch.setattr(transformer, "processor", sentencepiece_like_tokenizer())
+    reencoding.prompts = {"query": "query: ", "document": "passage: "}
+    tag_words_as_content(find_nlu_module(reencoding), "paard", monkeypatch, pieces=("paard",))
+    texts = ["«paard»", "toon «paard»"]
+    encoded, one_pass = reencoding.encode_query(texts), pooled(reencoding, "encode_query", texts)
+    assert np.abs(encoded[0] - one_pass[0]).max() < 1e-6
+    assert np.abs(encoded[1] - one_pass[1]).max() > 1e-2  # a word beside it is a frame: encoded again
