@@ -81,12 +81,14 @@ def mean_pairwise_cosine(embeddings: torch.Tensor) -> float:
 
             mean_pairwise_cosine(torch.ones(4, 8))  # 1.0: total collapse
     """
-    emb = torch.nn.functional.normalize(torch.as_tensor(embeddings, dtype=torch.float32), dim=-1)
+    emb = torch.nn.functional.normalize(torch.as_tensor(embeddings, dtype=torch.float64), dim=-1)
     n = emb.shape[0]
     if n < 2:
         return float("nan")
     sims = emb @ emb.T
-    return float((sims.sum() - sims.diagonal().sum()) / (n * (n - 1)))
+    mean = float((sims.sum() - sims.diagonal().sum()) / (n * (n - 1)))
+    # A cosine lies in [-1, 1]; rounding in the products can put identical unit vectors at 1.0000001 (float32).
+    return min(1.0, max(-1.0, mean))
 
 
 def _unique_images(dataset: Dataset) -> tuple[list[str], dict[str, Image.Image]]:

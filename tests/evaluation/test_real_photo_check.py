@@ -60,11 +60,17 @@ def test_mean_pairwise_cosine_detects_collapse():
     assert math.isnan(mean_pairwise_cosine(torch.ones(1, 3)))
 
 
+def test_mean_pairwise_cosine_stays_a_cosine_under_rounding():
+    # Copies of one random vector: in float32 the mean came out 1.0000001 for 8 of these 50 vectors.
+    for seed in range(50):
+        vector = torch.randn(1, 384, generator=torch.Generator().manual_seed(seed))
+        assert -1.0 <= mean_pairwise_cosine(vector.repeat(6, 1)) <= 1.0
+
+
 def test_real_photo_metrics_shape_and_range(tiny_unimr):
     metrics = real_photo_metrics(tiny_unimr, _photos(), min_queries={"title": 1, "description": 1})
     assert metrics["real_photos_n_images"] == 4
-    # Unit-norm embeddings in float32: a mean cosine may pass 1 by rounding (1.0000001 on some CPUs).
-    assert -1.0 - 1e-6 <= metrics["real_photos_image_cosine"] <= 1.0 + 1e-6
+    assert -1.0 <= metrics["real_photos_image_cosine"] <= 1.0
     for lang in ("en", "de", "fr"):
         assert 0.0 <= metrics[f"real_photos_title_recall@10_{lang}"] <= 1.0
     # Only 4 images: every image is in the top 10, so recall@10 is 1 whatever the model.
@@ -123,4 +129,4 @@ def test_in_domain_metrics_per_domain(tiny_unimr):
         assert metrics[f"test_{domain}_n_images"] == n_images
     assert metrics["test_clipart_image_cosine"] <= 1.0 + 1e-6
     assert math.isnan(metrics["test_emoji_image_cosine"])  # a single image has no pairs
-    assert -1.0 - 1e-6 <= metrics["test_all_image_cosine"] <= 1.0 + 1e-6
+    assert -1.0 <= metrics["test_all_image_cosine"] <= 1.0
